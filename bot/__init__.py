@@ -1,0 +1,1 @@
+"""pausebot: the Slack and Discord bot for contractors whose projects are paused."""

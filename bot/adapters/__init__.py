@@ -1,0 +1,1 @@
+"""Chat platform adapters: thin translations between a platform and the command layer."""

@@ -1,0 +1,233 @@
+"""The `pausebot` command line; the composition root that wires everything together."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import logging
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.adapters.console import chat as console_chat
+from bot.commands.ops import impact_reply, summary_reply
+from bot.commands.runner import CommandRunner
+from bot.config import ConfigError, Settings, load_settings
+from bot.core import export, reports
+from bot.core.clock import SystemClock
+from bot.core.errors import PausebotError
+from bot.core.parsing import parse_date
+from bot.core.timeline import local_date
+from bot.db.session import Database
+
+log = logging.getLogger("bot")
+
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def setup_logging(verbose: bool = False) -> None:
+    """Log to standard error, so standard output stays for replies."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("alembic", "aiosqlite", "sqlalchemy.engine", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def settings_or_exit() -> Settings:
+    """Load settings, or stop with exit code 2 naming the bad setting."""
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        click.echo(f"pausebot: configuration error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def refuse(message: str) -> None:
+    """Stop a one-shot command with exit code 1."""
+    click.echo(f"pausebot: {message}", err=True)
+    sys.exit(EXIT_REFUSED)
+
+
+async def open_database(settings: Settings) -> Database:
+    """The configured database, migrated to head."""
+    database = Database(settings.DATABASE_URL)
+    await database.upgrade()
+    return database
+
+
+def with_database(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+    """Run an async one-shot command with settings and a migrated database."""
+
+    @wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        settings = settings_or_exit()
+
+        async def main() -> Any:
+            database = await open_database(settings)
+            try:
+                return await func(settings=settings, database=database, **kwargs)
+            finally:
+                await database.dispose()
+
+        try:
+            return asyncio.run(main())
+        except PausebotError as exc:
+            refuse(exc.message)
+
+    return wrapper
+
+
+def team_date(text: str | None, settings: Settings) -> date | None:
+    """A date option read in the team's time zone; None when not given."""
+    if text is None:
+        return None
+    return parse_date(text, local_date(SystemClock().now(), settings.tz))
+
+
+def check_name(name: str) -> str:
+    """A console name usable in `console:NAME`."""
+    if not NAME_RE.fullmatch(name):
+        raise click.BadParameter(
+            "use letters, digits, dots, dashes or underscores", param_hint="--as"
+        )
+    return name
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail to standard error.")
+def main(verbose: bool) -> None:
+    """pausebot: the Slack and Discord bot for contractors whose projects are paused."""
+    setup_logging(verbose)
+
+
+@main.command()
+@click.option("--as", "name", default=None, help="Console name when no platform is configured.")
+def run(name: str | None) -> None:
+    """Start every adapter that has credentials, the scheduler and the HTTP server."""
+    from bot.app import run_app
+
+    settings = settings_or_exit()
+    name = check_name(name or getpass.getuser() or "you")
+    asyncio.run(run_app(settings, console_name=name))
+
+
+@main.command()
+@click.option("--as", "name", required=True, help="Chat as console:NAME.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+def chat(name: str, as_json: bool) -> None:
+    """Chat from standard input, one command a line; never delivers or schedules."""
+    settings = settings_or_exit()
+    check_name(name)
+
+    async def main() -> None:
+        database = await open_database(settings)
+        runner = CommandRunner(database=database, settings=settings, clock=SystemClock())
+        try:
+            await console_chat(runner, name=name, as_json=as_json)
+        finally:
+            await database.dispose()
+
+    asyncio.run(main())
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Run the Alembic migrations to head."""
+    settings = settings_or_exit()
+
+    async def main() -> None:
+        database = await open_database(settings)
+        await database.dispose()
+
+    asyncio.run(main())
+    click.echo("Database is at the latest schema.")
+
+
+@main.command()
+@with_database
+async def demo(settings: Settings, database: Database) -> None:
+    """Load realistic demo data into the configured database."""
+    from bot.core.demo import load_demo
+
+    loaded = await load_demo(database, settings=settings, now=SystemClock().now())
+    click.echo(loaded)
+
+
+@main.command()
+@click.option("--date", "day", default=None, help="YYYY-MM-DD, today or yesterday (default).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@with_database
+async def summary(settings: Settings, database: Database, day: str | None, fmt: str) -> None:
+    """The daily summary for a date (default: yesterday in PAUSEBOT_TZ)."""
+    chosen = team_date(day or "yesterday", settings)
+    async with database.transaction() as session:
+        data = await reports.daily_summary(session, day=chosen, zone=settings.tz)
+    click.echo(json.dumps(data, indent=2) if fmt == "json" else summary_reply(data).as_text())
+
+
+@main.command()
+@click.option("--client", default=None, help="Only this client (or project code).")
+@click.option("--from", "first", default=None, help="First work date, YYYY-MM-DD.")
+@click.option("--to", "last", default=None, help="Last work date, YYYY-MM-DD.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@with_database
+async def impact(settings: Settings, database: Database, client: str | None,
+                 first: str | None, last: str | None, fmt: str) -> None:
+    """The impact report per client and project."""
+    async with database.transaction() as session:
+        data = await reports.impact_report(
+            session, zone=settings.tz, now=SystemClock().now(), subject=client,
+            first=team_date(first, settings), last=team_date(last, settings),
+        )
+    click.echo(json.dumps(data, indent=2) if fmt == "json" else impact_reply(data).as_text())
+
+
+@main.group(name="export")
+def export_group() -> None:
+    """Exports for scripts and spreadsheets."""
+
+
+@export_group.command(name="hours")
+@click.option("--from", "first", default=None, help="First work date, YYYY-MM-DD.")
+@click.option("--to", "last", default=None, help="Last work date, YYYY-MM-DD.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+@click.option("--include-deleted", is_flag=True, help="Also deleted entries, with deleted_at.")
+@with_database
+async def export_hours(settings: Settings, database: Database, first: str | None,
+                       last: str | None, fmt: str, out: Path | None,
+                       include_deleted: bool) -> None:
+    """Every hours entry in a date range (no dates: everything), streamed."""
+    start, end = team_date(first, settings), team_date(last, settings)
+    if start and end and start > end:
+        refuse(f"--from {start} is after --to {end}; give the earlier date first.")
+    stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+    try:
+        async with database.sessionmaker() as session:
+            rows = export.hours_rows(session, first=start, last=end,
+                                     include_deleted=include_deleted)
+            chunks = (export.csv_chunks(rows, include_deleted=include_deleted)
+                      if fmt == "csv" else export.json_chunks(rows))
+            async for chunk in chunks:
+                stream.write(chunk)
+    finally:
+        if out:
+            stream.close()

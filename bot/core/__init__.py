@@ -1,0 +1,1 @@
+"""The domain: projects, hours, roles, reports. Imports no chat library."""

@@ -1,0 +1,235 @@
+"""Hours entries: logging with the blocked rule, the 24 h cap, edits, deletes and the week."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.errors import InvalidInput, NotAllowed, NotFound
+from bot.core.parsing import MAX_MINUTES, format_minutes
+from bot.core.people import Person
+from bot.core.projects import current_assignment
+from bot.core.timeline import local_date, paused_whole_day
+from bot.db.models import Contractor, HoursEntry, Project
+
+
+@dataclass(frozen=True)
+class Logged:
+    """A logged entry, whether it repeated an earlier request, and the day's new total."""
+
+    entry: HoursEntry
+    repeated: bool
+    day_total: int
+
+
+def check_window(work_date: date, *, today: date, backdate_days: int) -> None:
+    """Refuse future dates and dates older than the backdate window."""
+    if work_date > today:
+        raise InvalidInput(
+            f"{work_date.isoformat()} is in the future; log hours for today or an earlier date."
+        )
+    oldest = today - timedelta(days=backdate_days)
+    if work_date < oldest:
+        raise InvalidInput(
+            f"{work_date.isoformat()} is more than {backdate_days} days ago; "
+            f"hours can be logged back to {oldest.isoformat()}."
+        )
+
+
+async def day_total(
+    db: AsyncSession, *, contractor_id: int, work_date: date, excluding: int | None = None
+) -> int:
+    """Minutes of live entries a contractor has on one date."""
+    query = select(func.coalesce(func.sum(HoursEntry.minutes), 0)).where(
+        HoursEntry.contractor_id == contractor_id,
+        HoursEntry.work_date == work_date,
+        HoursEntry.deleted_at.is_(None),
+    )
+    if excluding is not None:
+        query = query.where(HoursEntry.id != excluding)
+    return int((await db.execute(query)).scalar_one())
+
+
+async def _check_cap(
+    db: AsyncSession, *, contractor_id: int, work_date: date, minutes: int, excluding: int | None
+) -> int:
+    """Lock the contractor and refuse if the date's total would pass 24 h; returns the total."""
+    await db.execute(select(Contractor.id).where(Contractor.id == contractor_id).with_for_update())
+    total = await day_total(
+        db, contractor_id=contractor_id, work_date=work_date, excluding=excluding
+    )
+    if total + minutes > MAX_MINUTES:
+        room = MAX_MINUTES - total
+        more = f"at most {format_minutes(room)} more fits" if room else "nothing more fits"
+        raise InvalidInput(
+            f"You already have {format_minutes(total)} on {work_date.isoformat()}; "
+            f"a day holds 24h, so {more}."
+        )
+    return total + minutes
+
+
+async def entry_for_request(db: AsyncSession, request_key: str) -> HoursEntry | None:
+    """The entry an earlier delivery of the same platform request created, if any."""
+    query = select(HoursEntry).where(HoursEntry.request_key == request_key)
+    return (await db.execute(query)).scalar_one_or_none()
+
+
+async def log_hours(
+    db: AsyncSession,
+    *,
+    person: Person,
+    project: Project,
+    minutes: int,
+    work_date: date,
+    note: str,
+    now: datetime,
+    backdate_days: int,
+    request_key: str | None = None,
+) -> Logged:
+    """Record hours; blocked when the project was paused for the whole work date."""
+    contractor = person.contractor
+    if request_key and (earlier := await entry_for_request(db, request_key)):
+        total = await day_total(
+            db, contractor_id=earlier.contractor_id, work_date=earlier.work_date
+        )
+        return Logged(entry=earlier, repeated=True, day_total=total)
+    check_window(work_date, today=person.today(now), backdate_days=backdate_days)
+    if not await current_assignment(db, project_id=project.id, contractor_id=contractor.id):
+        raise NotAllowed(
+            f"You are not assigned to {project.code}; type /project status to see your projects, "
+            "or ask an admin to assign you."
+        )
+    if project.state == "closed":
+        closed_on = local_date(project.state_changed_at, person.zone)
+        if work_date > closed_on:
+            raise InvalidInput(
+                f"{project.code} was closed on {closed_on.isoformat()}; "
+                "it takes no hours for later dates."
+            )
+    total = await _check_cap(
+        db, contractor_id=contractor.id, work_date=work_date, minutes=minutes, excluding=None
+    )
+    blocked = await paused_whole_day(db, project_id=project.id, day=work_date, zone=person.zone)
+    entry = HoursEntry(
+        contractor_id=contractor.id,
+        project_id=project.id,
+        work_date=work_date,
+        minutes=minutes,
+        kind="blocked" if blocked else "worked",
+        note=note.strip(),
+        source_identity=person.identity,
+        request_key=request_key,
+        created_at=now,
+    )
+    try:
+        async with db.begin_nested():
+            db.add(entry)
+            await db.flush()
+    except IntegrityError:
+        if request_key and (earlier := await entry_for_request(db, request_key)):
+            return Logged(entry=earlier, repeated=True, day_total=total - minutes)
+        raise
+    return Logged(entry=entry, repeated=False, day_total=total)
+
+
+async def own_entry(db: AsyncSession, *, person: Person, entry_id: int, now: datetime,
+                    backdate_days: int) -> HoursEntry:
+    """An entry the caller may change: theirs, live, and inside the backdate window."""
+    entry = await db.get(HoursEntry, entry_id)
+    if entry is None or entry.deleted_at is not None:
+        raise NotFound(f"There is no entry {entry_id}; type /hours week to see your entries.")
+    if entry.contractor_id != person.contractor.id:
+        raise NotAllowed(f"Entry {entry_id} is not yours; you can only change your own entries.")
+    today = person.today(now)
+    if entry.work_date < today - timedelta(days=backdate_days):
+        raise InvalidInput(
+            f"Entry {entry_id} is for {entry.work_date.isoformat()}, more than "
+            f"{backdate_days} days ago; it can no longer be changed."
+        )
+    return entry
+
+
+async def edit_entry(
+    db: AsyncSession,
+    *,
+    person: Person,
+    entry_id: int,
+    minutes: int,
+    note: str | None,
+    now: datetime,
+    backdate_days: int,
+) -> HoursEntry:
+    """Change the duration (and note, when given) of one of the caller's entries."""
+    entry = await own_entry(
+        db, person=person, entry_id=entry_id, now=now, backdate_days=backdate_days
+    )
+    await _check_cap(
+        db, contractor_id=entry.contractor_id, work_date=entry.work_date, minutes=minutes,
+        excluding=entry.id,
+    )
+    entry.minutes = minutes
+    if note is not None and note.strip():
+        entry.note = note.strip()
+    entry.updated_at = now
+    await db.flush()
+    return entry
+
+
+async def delete_entry(
+    db: AsyncSession, *, person: Person, entry_id: int, now: datetime, backdate_days: int
+) -> HoursEntry:
+    """Soft-delete one of the caller's entries; the row stays for exports and audits."""
+    entry = await own_entry(
+        db, person=person, entry_id=entry_id, now=now, backdate_days=backdate_days
+    )
+    entry.deleted_at = now
+    await db.flush()
+    return entry
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """Monday and Sunday of the week containing a date."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+async def week_entries(
+    db: AsyncSession, *, contractor_id: int, day: date
+) -> list[tuple[HoursEntry, str]]:
+    """A contractor's live entries for the week containing `day`, with project codes."""
+    monday, sunday = week_of(day)
+    rows = await db.execute(
+        select(HoursEntry, Project.code)
+        .join(Project, Project.id == HoursEntry.project_id)
+        .where(
+            HoursEntry.contractor_id == contractor_id,
+            HoursEntry.work_date.between(monday, sunday),
+            HoursEntry.deleted_at.is_(None),
+        )
+        .order_by(HoursEntry.work_date, HoursEntry.id)
+    )
+    return [(entry, code) for entry, code in rows]
+
+
+async def week_totals(
+    db: AsyncSession, *, contractor_id: int, day: date
+) -> dict[int, dict[str, int]]:
+    """Per project id, the contractor's worked and blocked minutes in the week of `day`."""
+    monday, sunday = week_of(day)
+    rows = await db.execute(
+        select(HoursEntry.project_id, HoursEntry.kind, func.sum(HoursEntry.minutes))
+        .where(
+            HoursEntry.contractor_id == contractor_id,
+            HoursEntry.work_date.between(monday, sunday),
+            HoursEntry.deleted_at.is_(None),
+        )
+        .group_by(HoursEntry.project_id, HoursEntry.kind)
+    )
+    totals: dict[int, dict[str, int]] = {}
+    for project_id, kind, minutes in rows:
+        totals.setdefault(project_id, {"worked": 0, "blocked": 0})[kind] = int(minutes)
+    return totals

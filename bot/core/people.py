@@ -1,0 +1,189 @@
+"""Contractors, their identities, roles and time zones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.errors import InvalidInput, NotAllowed
+from bot.db.models import Assignment, Contractor, HoursEntry, Identity
+
+ROLES = ("contractor", "ops", "admin")
+ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a command: a platform identity, with what the platform says about them."""
+
+    platform: str
+    external_id: str
+    display_name: str | None = None
+    tz: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The identity written as `platform:id`."""
+        return f"{self.platform}:{self.external_id}"
+
+
+@dataclass(frozen=True)
+class Person:
+    """A resolved caller: the contractor, their effective role and local time zone."""
+
+    contractor: Contractor
+    identity: str
+    role: str
+    zone: ZoneInfo
+
+    def today(self, now: datetime) -> date:
+        """The caller's local date at `now`."""
+        return now.astimezone(self.zone).date()
+
+    def has(self, role: str) -> bool:
+        """Whether the caller's role includes `role`."""
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+    def require(self, role: str) -> None:
+        """Refuse unless the caller's role includes `role`."""
+        if not self.has(role):
+            raise NotAllowed(
+                f"Only {'admins' if role == 'admin' else 'ops staff and admins'} can do that; "
+                "type /help to see your commands."
+            )
+
+
+async def ensure_identity(
+    db: AsyncSession, *, platform: str, external_id: str, now: datetime, name: str | None = None
+) -> Identity:
+    """The identity `platform:external_id`, created with a new contractor if unseen."""
+    query = select(Identity).where(
+        Identity.platform == platform, Identity.external_id == external_id
+    )
+    identity = (await db.execute(query)).scalar_one_or_none()
+    if identity is not None:
+        return identity
+    try:
+        async with db.begin_nested():
+            contractor = Contractor(
+                display_name=name or external_id, role="contractor", created_at=now
+            )
+            db.add(contractor)
+            await db.flush()
+            identity = Identity(
+                platform=platform,
+                external_id=external_id,
+                display_name=name,
+                contractor_id=contractor.id,
+                created_at=now,
+            )
+            db.add(identity)
+            await db.flush()
+    except IntegrityError:
+        identity = (await db.execute(query)).scalar_one()
+    return identity
+
+
+async def resolve(
+    db: AsyncSession, caller: Caller, *, now: datetime, admins: list[str], default_tz: str
+) -> Person:
+    """The Person behind a caller, creating them on first sight and refreshing their name."""
+    identity = await ensure_identity(
+        db,
+        platform=caller.platform,
+        external_id=caller.external_id,
+        now=now,
+        name=caller.display_name,
+    )
+    contractor = await db.get_one(Contractor, identity.contractor_id)
+    if caller.display_name and identity.display_name != caller.display_name:
+        identity.display_name = caller.display_name
+        if contractor.display_name in (identity.external_id, None):
+            contractor.display_name = caller.display_name
+    if caller.tz and not contractor.tz:
+        contractor.tz = caller.tz
+    role = contractor.role
+    if await _is_bootstrap_admin(db, contractor.id, admins):
+        role = "admin"
+    return Person(
+        contractor=contractor,
+        identity=caller.key,
+        role=role,
+        zone=ZoneInfo(contractor.tz or default_tz),
+    )
+
+
+async def _is_bootstrap_admin(db: AsyncSession, contractor_id: int, admins: list[str]) -> bool:
+    """Whether any identity of the contractor is listed in PAUSEBOT_ADMINS."""
+    if not admins:
+        return False
+    keys = await identity_keys(db, contractor_id)
+    return any(key in admins for key in keys)
+
+
+async def identity_keys(db: AsyncSession, contractor_id: int) -> list[str]:
+    """Every `platform:id` of a contractor."""
+    rows = await db.execute(
+        select(Identity.platform, Identity.external_id)
+        .where(Identity.contractor_id == contractor_id)
+        .order_by(Identity.id)
+    )
+    return [f"{platform}:{external_id}" for platform, external_id in rows]
+
+
+async def set_role(db: AsyncSession, *, contractor: Contractor, role: str) -> None:
+    """Give a contractor a role."""
+    if role not in ROLES:
+        raise InvalidInput(f"{role!r} is not a role: use contractor, ops or admin.")
+    contractor.role = role
+
+
+async def set_zone(db: AsyncSession, *, contractor: Contractor, zone: str) -> None:
+    """Set a contractor's time zone."""
+    contractor.tz = zone
+
+
+async def link(db: AsyncSession, *, contractors: list[Contractor], now: datetime) -> Contractor:
+    """Merge contractors into the first: identities, hours and assignments move, roles join."""
+    keep, others = contractors[0], contractors[1:]
+    other_ids = [other.id for other in others if other.id != keep.id]
+    if not other_ids:
+        raise InvalidInput(
+            "Those identities are already one contractor; name at least two different people."
+        )
+    for other in others:
+        if ROLE_RANK[other.role] > ROLE_RANK[keep.role]:
+            keep.role = other.role
+        keep.tz = keep.tz or other.tz
+    for model in (Identity, HoursEntry, Assignment):
+        await db.execute(
+            update(model).where(model.contractor_id.in_(other_ids)).values(contractor_id=keep.id)
+        )
+    await _close_duplicate_assignments(db, contractor_id=keep.id, now=now)
+    return keep
+
+
+async def _close_duplicate_assignments(db: AsyncSession, *, contractor_id: int, now: datetime):
+    """After a merge, keep one open assignment per project (the earliest)."""
+    open_rows = (
+        await db.execute(
+            select(Assignment)
+            .where(Assignment.contractor_id == contractor_id, Assignment.until.is_(None))
+            .order_by(Assignment.project_id, Assignment.since, Assignment.id)
+        )
+    ).scalars()
+    seen: set[int] = set()
+    for assignment in open_rows:
+        if assignment.project_id in seen:
+            assignment.until = max(now, assignment.since)
+        seen.add(assignment.project_id)
+
+
+async def count_contractors(db: AsyncSession) -> int:
+    """How many contractors exist."""
+    return (await db.execute(select(func.count(Contractor.id)))).scalar_one()

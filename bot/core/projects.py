@@ -1,0 +1,219 @@
+"""Projects: creation, the pause/resume/close lifecycle, assignments and channels."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core import announcements
+from bot.core.errors import InvalidInput, NotFound
+from bot.db.models import Assignment, Client, Contractor, Project, ProjectChannel, StatusChange
+
+STATES = ("active", "paused", "closed")
+VERBS = {"paused": "pause", "active": "resume", "closed": "close"}
+
+
+async def get_project(db: AsyncSession, code: str, *, lock: bool = False) -> Project:
+    """The project with this code, or NotFound naming the nearest existing codes."""
+    query = select(Project).where(Project.code == code.upper())
+    if lock:
+        query = query.with_for_update()
+    project = (await db.execute(query)).scalar_one_or_none()
+    if project is not None:
+        return project
+    codes = list((await db.execute(select(Project.code))).scalars())
+    near = difflib.get_close_matches(code.upper(), codes, n=3, cutoff=0.5)
+    if near:
+        hint = "did you mean " + " or ".join(near) + "?"
+    elif codes:
+        hint = "type /project status to see your projects."
+    else:
+        hint = 'an admin creates one with /project add CODE "Client" "Title".'
+    raise NotFound(f"There is no project {code.upper()}; {hint}")
+
+
+async def add_project(
+    db: AsyncSession, *, code: str, client_name: str, title: str, actor: Contractor, now: datetime
+) -> Project:
+    """Create an active project, and its client if new."""
+    if (await db.execute(select(Project.id).where(Project.code == code))).first():
+        raise InvalidInput(f"Project {code} already exists; pick another code.")
+    client_name, title = client_name.strip(), title.strip()
+    if not client_name or not title:
+        raise InvalidInput('Give a client and a title: /project add CODE "Client" "Title".')
+    query = select(Client).where(Client.name == client_name)
+    client = (await db.execute(query)).scalar_one_or_none()
+    if client is None:
+        client = Client(name=client_name)
+        db.add(client)
+        await db.flush()
+    project = Project(
+        code=code, title=title, client=client, state="active",
+        state_changed_at=now, created_at=now,
+    )
+    db.add(project)
+    await db.flush()
+    db.add(StatusChange(project_id=project.id, from_state=None, to_state="active",
+                        actor_id=actor.id, at=now, reason="created"))
+    return project
+
+
+@dataclass(frozen=True)
+class Transition:
+    """The result of a state change: the history row and how many messages it queued."""
+
+    change: StatusChange
+    queued: int
+
+
+async def change_state(
+    db: AsyncSession,
+    *,
+    project: Project,
+    to_state: str,
+    actor: Contractor,
+    reason: str | None,
+    now: datetime,
+    ops_channels: list[str],
+    expected_resume: date | None = None,
+) -> Transition:
+    """Pause, resume or close a project, record it, and queue its announcements."""
+    verb = VERBS[to_state]
+    if project.state == "closed":
+        raise InvalidInput(f"{project.code} is closed for good; it cannot {verb}.")
+    if project.state == to_state:
+        hint = {
+            "paused": f"/project resume {project.code} first to change the pause",
+            "active": f"/project pause {project.code} REASON pauses it",
+        }[to_state]
+        raise InvalidInput(f"{project.code} is already {to_state}; {hint}.")
+    change = StatusChange(
+        project_id=project.id, from_state=project.state, to_state=to_state, actor_id=actor.id,
+        at=now, reason=reason, expected_resume=expected_resume,
+    )
+    db.add(change)
+    project.state = to_state
+    project.state_changed_at = now
+    project.pause_reason = reason if to_state == "paused" else None
+    project.expected_resume = expected_resume if to_state == "paused" else None
+    await db.flush()
+    queued = await announcements.queue_state_change(
+        db, project=project, change=change, now=now, ops_channels=ops_channels
+    )
+    return Transition(change=change, queued=queued)
+
+
+async def current_assignment(
+    db: AsyncSession, *, project_id: int, contractor_id: int
+) -> Assignment | None:
+    """The open assignment of a contractor on a project, if any."""
+    return (
+        await db.execute(
+            select(Assignment).where(
+                Assignment.project_id == project_id,
+                Assignment.contractor_id == contractor_id,
+                Assignment.until.is_(None),
+            )
+        )
+    ).scalars().first()
+
+
+async def assign(
+    db: AsyncSession, *, project: Project, contractors: list[Contractor], now: datetime
+) -> tuple[list[Contractor], list[Contractor]]:
+    """Assign contractors; returns (newly assigned, already assigned)."""
+    if project.state == "closed":
+        raise InvalidInput(f"{project.code} is closed; nobody can be assigned to it.")
+    added, already = [], []
+    for contractor in _unique(contractors):
+        if await current_assignment(db, project_id=project.id, contractor_id=contractor.id):
+            already.append(contractor)
+            continue
+        db.add(Assignment(project_id=project.id, contractor_id=contractor.id, since=now))
+        added.append(contractor)
+    await db.flush()
+    return added, already
+
+
+async def unassign(
+    db: AsyncSession, *, project: Project, contractors: list[Contractor], now: datetime
+) -> tuple[list[Contractor], list[Contractor]]:
+    """End assignments; returns (unassigned, not assigned)."""
+    removed, missing = [], []
+    for contractor in _unique(contractors):
+        assignment = await current_assignment(
+            db, project_id=project.id, contractor_id=contractor.id
+        )
+        if assignment is None:
+            missing.append(contractor)
+            continue
+        assignment.until = now
+        removed.append(contractor)
+    await db.flush()
+    return removed, missing
+
+
+def _unique(contractors: list[Contractor]) -> list[Contractor]:
+    """Contractors without repeats, in order."""
+    seen: dict[int, Contractor] = {}
+    for contractor in contractors:
+        seen.setdefault(contractor.id, contractor)
+    return list(seen.values())
+
+
+async def set_channel(
+    db: AsyncSession, *, project: Project, platform: str, channel_id: str
+) -> None:
+    """Send this project's announcements on `platform` to `channel_id`."""
+    existing = (
+        await db.execute(
+            select(ProjectChannel).where(
+                ProjectChannel.project_id == project.id, ProjectChannel.platform == platform
+            )
+        )
+    ).scalar_one_or_none()
+    if existing is None:
+        db.add(ProjectChannel(project_id=project.id, platform=platform, channel_id=channel_id))
+    else:
+        existing.channel_id = channel_id
+    await db.flush()
+
+
+async def history(db: AsyncSession, *, project: Project) -> list[tuple[StatusChange, str | None]]:
+    """The project's status changes, newest first, with the actor's name."""
+    rows = await db.execute(
+        select(StatusChange, Contractor.display_name)
+        .outerjoin(Contractor, Contractor.id == StatusChange.actor_id)
+        .where(StatusChange.project_id == project.id)
+        .order_by(StatusChange.at.desc(), StatusChange.id.desc())
+    )
+    return [(change, name) for change, name in rows]
+
+
+async def list_projects(db: AsyncSession, *, state: str | None = None) -> list[Project]:
+    """All projects, optionally in one state, by code."""
+    query = select(Project).join(Project.client).order_by(Project.code)
+    if state:
+        query = query.where(Project.state == state)
+    return list((await db.execute(query)).scalars())
+
+
+async def assigned_projects(db: AsyncSession, *, contractor_id: int) -> list[Project]:
+    """Projects the contractor is currently assigned to, by code."""
+    query = (
+        select(Project)
+        .join(Assignment, Assignment.project_id == Project.id)
+        .where(Assignment.contractor_id == contractor_id, Assignment.until.is_(None))
+        .order_by(Project.code)
+        .distinct()
+    )
+    return list((await db.execute(query)).scalars())
+
+
+async def client_name(db: AsyncSession, project: Project) -> str:
+    """The name of a project's client."""
+    return (await db.get_one(Client, project.client_id)).name

@@ -1,0 +1,261 @@
+"""The daily summary and the impact report, as JSON-ready data."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.errors import NotFound
+from bot.core.timeline import Pause, day_bounds, local_date, project_pauses
+from bot.db.models import Assignment, Client, HoursEntry, OutboxMessage, Project, StatusChange
+
+BASELINE_DATES = 14
+
+
+async def _hours_by_project(
+    db: AsyncSession,
+    *,
+    first: date | None,
+    last: date | None,
+    project_ids: list[int] | None = None,
+) -> dict[int, dict[str, int]]:
+    """Live worked and blocked minutes per project id over a range of work dates."""
+    query = select(HoursEntry.project_id, HoursEntry.kind, func.sum(HoursEntry.minutes)).where(
+        HoursEntry.deleted_at.is_(None)
+    )
+    if first is not None:
+        query = query.where(HoursEntry.work_date >= first)
+    if last is not None:
+        query = query.where(HoursEntry.work_date <= last)
+    if project_ids is not None:
+        query = query.where(HoursEntry.project_id.in_(project_ids))
+    rows = await db.execute(query.group_by(HoursEntry.project_id, HoursEntry.kind))
+    totals: dict[int, dict[str, int]] = defaultdict(lambda: {"worked": 0, "blocked": 0})
+    for project_id, kind, minutes in rows:
+        totals[project_id][kind] = int(minutes)
+    return totals
+
+
+async def _assignments(
+    db: AsyncSession, project_ids: list[int]
+) -> dict[int, list[tuple[int, datetime, datetime | None]]]:
+    """Assignment periods (contractor, since, until) per project id."""
+    rows = await db.execute(
+        select(Assignment.project_id, Assignment.contractor_id, Assignment.since, Assignment.until)
+        .where(Assignment.project_id.in_(project_ids))
+    )
+    periods: dict[int, list[tuple[int, datetime, datetime | None]]] = defaultdict(list)
+    for project_id, contractor_id, since, until in rows:
+        periods[project_id].append((contractor_id, since, until))
+    return periods
+
+
+async def daily_summary(db: AsyncSession, *, day: date, zone: ZoneInfo) -> dict[str, Any]:
+    """What happened on a date: changes, paused projects, hours by project, failed deliveries."""
+    start, end = day_bounds(day, zone)
+    codes = dict((await db.execute(select(Project.id, Project.code))).all())
+    changes = await db.execute(
+        select(StatusChange)
+        .where(
+            StatusChange.at >= start,
+            StatusChange.at < end,
+            StatusChange.from_state.is_not(None),
+        )
+        .order_by(StatusChange.at, StatusChange.id)
+    )
+    pauses = [
+        pause
+        for pause in await project_pauses(db)
+        if pause.overlaps(start, end)
+    ]
+    periods = await _assignments(db, sorted({pause.project_id for pause in pauses}))
+    clients = dict(
+        (await db.execute(select(Project.id, Client.name).join(Project.client))).all()
+    )
+    paused_projects = []
+    for pause in pauses:
+        affected = {
+            contractor_id
+            for contractor_id, since, until in periods[pause.project_id]
+            if since < end and (until is None or until > start)
+        }
+        since_date = local_date(pause.start, zone)
+        paused_projects.append(
+            {
+                "project": codes[pause.project_id],
+                "client": clients[pause.project_id],
+                "paused_since": since_date.isoformat(),
+                "days_paused": (day - since_date).days + 1,
+                "contractors_affected": len(affected),
+            }
+        )
+    totals = await _hours_by_project(db, first=day, last=day)
+    hours = [
+        {
+            "project": codes[project_id],
+            "worked_minutes": minutes["worked"],
+            "blocked_minutes": minutes["blocked"],
+        }
+        for project_id, minutes in totals.items()
+    ]
+    failed = await db.execute(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.state == "failed",
+            OutboxMessage.failed_at >= start,
+            OutboxMessage.failed_at < end,
+        )
+        .order_by(OutboxMessage.id)
+    )
+    return {
+        "date": day.isoformat(),
+        "changes": [
+            {
+                "project": codes[change.project_id],
+                "from": change.from_state,
+                "to": change.to_state,
+                "at": change.at.isoformat(),
+                "reason": change.reason,
+            }
+            for change in changes.scalars()
+        ],
+        "paused_projects": sorted(paused_projects, key=lambda row: row["project"]),
+        "hours": sorted(hours, key=lambda row: row["project"]),
+        "failed_deliveries": [
+            {
+                "target": f"{message.platform}:{message.target}",
+                "kind": message.kind,
+                "reason": message.last_error or "unknown",
+            }
+            for message in failed.scalars()
+        ],
+    }
+
+
+async def _baseline(
+    db: AsyncSession, *, project_id: int, before: date, contractor_ids: set[int]
+) -> dict[int, int]:
+    """Worked minutes per contractor on a project over the 14 dates before `before`."""
+    if not contractor_ids:
+        return {}
+    rows = await db.execute(
+        select(HoursEntry.contractor_id, func.sum(HoursEntry.minutes))
+        .where(
+            HoursEntry.project_id == project_id,
+            HoursEntry.kind == "worked",
+            HoursEntry.deleted_at.is_(None),
+            HoursEntry.work_date >= before - timedelta(days=BASELINE_DATES),
+            HoursEntry.work_date < before,
+            HoursEntry.contractor_id.in_(contractor_ids),
+        )
+        .group_by(HoursEntry.contractor_id)
+    )
+    return {contractor_id: int(minutes) for contractor_id, minutes in rows}
+
+
+def _in_range(days: set[date], first: date | None, last: date | None) -> set[date]:
+    """The dates that fall inside an optional range."""
+    return {d for d in days if (first is None or d >= first) and (last is None or d <= last)}
+
+
+async def _project_impact(
+    db: AsyncSession,
+    *,
+    project_id: int,
+    pauses: list[Pause],
+    periods: list[tuple[int, datetime, datetime | None]],
+    zone: ZoneInfo,
+    now: datetime,
+    first: date | None,
+    last: date | None,
+) -> tuple[int, set[int], int]:
+    """Days paused, the affected contractor ids, and estimated lost minutes of one project."""
+    touched: set[date] = set()
+    affected: set[int] = set()
+    lost = 0.0
+    for pause in pauses:
+        dates_touched = _in_range(pause.touched_dates(zone, now), first, last)
+        if not dates_touched:
+            continue
+        touched |= dates_touched
+        during = {
+            contractor_id for contractor_id, since, until in periods
+            if pause.overlaps(since, until)
+        }
+        affected |= during
+        whole = len(_in_range(pause.whole_dates(zone, now), first, last))
+        if whole:
+            baseline = await _baseline(
+                db, project_id=project_id, before=local_date(pause.start, zone),
+                contractor_ids=during,
+            )
+            lost += sum(baseline.values()) / BASELINE_DATES * whole
+    return len(touched), affected, round(lost)
+
+
+async def impact_report(
+    db: AsyncSession,
+    *,
+    zone: ZoneInfo,
+    now: datetime,
+    subject: str | None = None,
+    first: date | None = None,
+    last: date | None = None,
+) -> dict[str, Any]:
+    """Per client and project: days paused, people affected, hours by kind, estimated loss."""
+    query = select(Project).join(Project.client).order_by(Client.name, Project.code)
+    if subject:
+        query = query.where(
+            or_(Project.code == subject.upper(), func.lower(Client.name) == subject.lower())
+        )
+    projects = list((await db.execute(query)).scalars())
+    if subject and not projects:
+        raise NotFound(
+            f"There is no client or project {subject!r}; type /project list to see them."
+        )
+    ids = [project.id for project in projects]
+    pauses_by_project: dict[int, list[Pause]] = defaultdict(list)
+    for pause in await project_pauses(db, ids):
+        pauses_by_project[pause.project_id].append(pause)
+    periods = await _assignments(db, list(pauses_by_project))
+    totals = await _hours_by_project(db, first=first, last=last, project_ids=ids)
+    clients: dict[str, dict[str, Any]] = {}
+    people: dict[str, set[int]] = defaultdict(set)
+    for project in projects:
+        days, affected, lost = await _project_impact(
+            db, project_id=project.id, pauses=pauses_by_project[project.id],
+            periods=periods[project.id], zone=zone, now=now, first=first, last=last,
+        )
+        minutes = totals[project.id]
+        name = project.client.name
+        row = clients.setdefault(name, {
+            "client": name, "contractors_affected": 0, "worked_minutes": 0,
+            "blocked_minutes": 0, "estimated_lost_minutes": 0, "projects": [],
+        })
+        row["projects"].append({
+            "project": project.code,
+            "title": project.title,
+            "state": project.state,
+            "days_paused": days,
+            "contractors_affected": len(affected),
+            "worked_minutes": minutes["worked"],
+            "blocked_minutes": minutes["blocked"],
+            "estimated_lost_minutes": lost,
+        })
+        people[name] |= affected
+        row["worked_minutes"] += minutes["worked"]
+        row["blocked_minutes"] += minutes["blocked"]
+        row["estimated_lost_minutes"] += lost
+    for name, row in clients.items():
+        row["contractors_affected"] = len(people[name])
+    return {
+        "from": first.isoformat() if first else None,
+        "to": last.isoformat() if last else None,
+        "clients": list(clients.values()),
+    }
+
