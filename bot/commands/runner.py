@@ -16,6 +16,7 @@ from bot.core.clock import Clock
 from bot.core.errors import NotAllowed, NotFound, PausebotError
 from bot.core.people import Caller, Person, resolve
 from bot.db.session import Database
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class CommandRunner:
     """The command layer every adapter calls."""
 
     def __init__(self, *, database: Database, settings: Settings, clock: Clock,
-                 metrics=None) -> None:
+                 metrics: Metrics | None = None) -> None:
         self.database = database
         self.settings = settings
         self.clock = clock

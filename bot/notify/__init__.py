@@ -1,0 +1,1 @@
+"""Delivery of outbox messages through one Sender per platform."""

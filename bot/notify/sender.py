@@ -1,0 +1,54 @@
+"""The Sender protocol each platform implements, and the outcomes it reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One outbox message to deliver: to a user (DM) or a channel on one platform."""
+
+    id: int
+    kind: str
+    platform: str
+    target_type: str
+    target: str
+    payload: dict[str, Any]
+    dedupe_key: str
+    attempts: int = 0
+
+
+class DeliveryError(Exception):
+    """A delivery did not happen."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RetryLater(DeliveryError):
+    """A transient failure (429, 5xx, network); try again after `retry_after` seconds if given."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentFailure(DeliveryError):
+    """The message can never be delivered (no such user, DMs closed)."""
+
+
+class Sender(Protocol):
+    """Delivers outbox messages on one platform."""
+
+    platform: str
+
+    async def send(self, message: Outgoing) -> None:
+        """Deliver the message; raise RetryLater or PermanentFailure when it did not go out."""
+        ...
+
+    async def was_sent(self, message: Outgoing) -> bool:
+        """Whether a message that was in flight when a process died is already on the platform."""
+        ...
