@@ -188,13 +188,23 @@ async def summary(settings: Settings, database: Database, day: str | None, fmt: 
 @click.option("--to", "last", default=None, help="Last work date, YYYY-MM-DD.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @with_database
-async def impact(settings: Settings, database: Database, client: str | None,
-                 first: str | None, last: str | None, fmt: str) -> None:
+async def impact(
+    settings: Settings,
+    database: Database,
+    client: str | None,
+    first: str | None,
+    last: str | None,
+    fmt: str,
+) -> None:
     """The impact report per client and project."""
     async with database.transaction() as session:
         data = await reports.impact_report(
-            session, zone=settings.tz, now=SystemClock().now(), subject=client,
-            first=team_date(first, settings), last=team_date(last, settings),
+            session,
+            zone=settings.tz,
+            now=SystemClock().now(),
+            subject=client,
+            first=team_date(first, settings),
+            last=team_date(last, settings),
         )
     click.echo(json.dumps(data, indent=2) if fmt == "json" else impact_reply(data).as_text())
 
@@ -208,13 +218,23 @@ def export_group() -> None:
 @click.option("--from", "first", default=None, help="First work date, YYYY-MM-DD.")
 @click.option("--to", "last", default=None, help="Last work date, YYYY-MM-DD.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file instead of standard output.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 @click.option("--include-deleted", is_flag=True, help="Also deleted entries, with deleted_at.")
 @with_database
-async def export_hours(settings: Settings, database: Database, first: str | None,
-                       last: str | None, fmt: str, out: Path | None,
-                       include_deleted: bool) -> None:
+async def export_hours(
+    settings: Settings,
+    database: Database,
+    first: str | None,
+    last: str | None,
+    fmt: str,
+    out: Path | None,
+    include_deleted: bool,
+) -> None:
     """Every hours entry in a date range (no dates: everything), streamed."""
     start, end = team_date(first, settings), team_date(last, settings)
     if start and end and start > end:
@@ -222,10 +242,14 @@ async def export_hours(settings: Settings, database: Database, first: str | None
     stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
     try:
         async with database.sessionmaker() as session:
-            rows = export.hours_rows(session, first=start, last=end,
-                                     include_deleted=include_deleted)
-            chunks = (export.csv_chunks(rows, include_deleted=include_deleted)
-                      if fmt == "csv" else export.json_chunks(rows))
+            rows = export.hours_rows(
+                session, first=start, last=end, include_deleted=include_deleted
+            )
+            chunks = (
+                export.csv_chunks(rows, include_deleted=include_deleted)
+                if fmt == "csv"
+                else export.json_chunks(rows)
+            )
             async for chunk in chunks:
                 stream.write(chunk)
     finally:

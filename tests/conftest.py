@@ -36,7 +36,10 @@ async def _admin(sql: str) -> None:
     """Run one statement on the PostgreSQL server's maintenance connection."""
     url = make_url(POSTGRES_URL)
     conn = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password,
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
         database=url.database or "postgres",
     )
     try:

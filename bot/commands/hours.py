@@ -59,8 +59,14 @@ async def log(ctx: Context, args: list[str]) -> Reply:
         work_date = ctx.date(rest[0])
         rest = rest[1:]
     logged = await hours.log_hours(
-        ctx.db, person=ctx.person, project=project, minutes=minutes, work_date=work_date,
-        note=" ".join(rest), now=ctx.now, backdate_days=ctx.settings.HOURS_BACKDATE_DAYS,
+        ctx.db,
+        person=ctx.person,
+        project=project,
+        minutes=minutes,
+        work_date=work_date,
+        note=" ".join(rest),
+        now=ctx.now,
+        backdate_days=ctx.settings.HOURS_BACKDATE_DAYS,
         request_key=ctx.request_key,
     )
     entry = logged.entry
@@ -86,8 +92,13 @@ async def log(ctx: Context, args: list[str]) -> Reply:
     return Reply(title=title, text=text, fields=fields, data=data)
 
 
-@command("hours", "week", role="contractor", usage="/hours week [DATE]",
-         summary="my entries for a week, with ids and totals")
+@command(
+    "hours",
+    "week",
+    role="contractor",
+    usage="/hours week [DATE]",
+    summary="my entries for a week, with ids and totals",
+)
 async def week(ctx: Context, args: list[str]) -> Reply:
     """The caller's entries for the week containing a date."""
     no_more(args, 1, "/hours week [DATE]")
@@ -98,34 +109,53 @@ async def week(ctx: Context, args: list[str]) -> Reply:
     for entry, _code in entries:
         totals[entry.kind] += entry.minutes
     rows = [
-        (f"#{entry.id}", entry.work_date.strftime("%a %Y-%m-%d"), code,
-         format_minutes(entry.minutes), entry.kind, entry.note)
+        (
+            f"#{entry.id}",
+            entry.work_date.strftime("%a %Y-%m-%d"),
+            code,
+            format_minutes(entry.minutes),
+            entry.kind,
+            entry.note,
+        )
         for entry, code in entries
     ]
     return Reply(
         title=f"Week of {monday.isoformat()} to {sunday.isoformat()}",
         text="" if entries else "No hours logged this week; log some with " + LOG_USAGE + ".",
-        fields=[("Worked", format_minutes(totals["worked"])),
-                ("Blocked", format_minutes(totals["blocked"]))],
+        fields=[
+            ("Worked", format_minutes(totals["worked"])),
+            ("Blocked", format_minutes(totals["blocked"])),
+        ],
         table=Table(("id", "date", "project", "time", "kind", "note"), rows),
         data={
-            "from": monday.isoformat(), "to": sunday.isoformat(),
+            "from": monday.isoformat(),
+            "to": sunday.isoformat(),
             "entries": [entry_data(entry, code) for entry, code in entries],
-            "worked_minutes": totals["worked"], "blocked_minutes": totals["blocked"],
+            "worked_minutes": totals["worked"],
+            "blocked_minutes": totals["blocked"],
         },
     )
 
 
-@command("hours", "edit", role="contractor", usage=EDIT_USAGE,
-         summary="change the duration or note of my entry")
+@command(
+    "hours",
+    "edit",
+    role="contractor",
+    usage=EDIT_USAGE,
+    summary="change the duration or note of my entry",
+)
 async def edit(ctx: Context, args: list[str]) -> Reply:
     """Change one of the caller's entries."""
     need(args, 2, EDIT_USAGE)
     entry_id = parse_entry_id(args[0])
     minutes, rest = take_duration(args[1:], EDIT_USAGE)
     entry = await hours.edit_entry(
-        ctx.db, person=ctx.person, entry_id=entry_id, minutes=minutes,
-        note=" ".join(rest) if rest else None, now=ctx.now,
+        ctx.db,
+        person=ctx.person,
+        entry_id=entry_id,
+        minutes=minutes,
+        note=" ".join(rest) if rest else None,
+        now=ctx.now,
         backdate_days=ctx.settings.HOURS_BACKDATE_DAYS,
     )
     return Reply(
@@ -135,14 +165,16 @@ async def edit(ctx: Context, args: list[str]) -> Reply:
     )
 
 
-@command("hours", "delete", role="contractor", usage="/hours delete ID",
-         summary="remove my entry")
+@command("hours", "delete", role="contractor", usage="/hours delete ID", summary="remove my entry")
 async def delete(ctx: Context, args: list[str]) -> Reply:
     """Soft-delete one of the caller's entries."""
     need(args, 1, "/hours delete ID")
     no_more(args, 1, "/hours delete ID")
     entry = await hours.delete_entry(
-        ctx.db, person=ctx.person, entry_id=parse_entry_id(args[0]), now=ctx.now,
+        ctx.db,
+        person=ctx.person,
+        entry_id=parse_entry_id(args[0]),
+        now=ctx.now,
         backdate_days=ctx.settings.HOURS_BACKDATE_DAYS,
     )
     return Reply(
@@ -152,13 +184,21 @@ async def delete(ctx: Context, args: list[str]) -> Reply:
     )
 
 
-@command("hours", "tz", role="contractor", usage="/hours tz ZONE",
-         summary="set my time zone (like Europe/Paris)")
+@command(
+    "hours",
+    "tz",
+    role="contractor",
+    usage="/hours tz ZONE",
+    summary="set my time zone (like Europe/Paris)",
+)
 async def zone(ctx: Context, args: list[str]) -> Reply:
     """Set the caller's time zone."""
     need(args, 1, "/hours tz ZONE")
     no_more(args, 1, "/hours tz ZONE")
     name = parse_zone(args[0])
     await set_zone(ctx.db, contractor=ctx.person.contractor, zone=name)
-    return Reply(title=f"Your time zone is now {name}",
-                 text="Your dates follow it from now on.", data={"tz": name})
+    return Reply(
+        title=f"Your time zone is now {name}",
+        text="Your dates follow it from now on.",
+        data={"tz": name},
+    )

@@ -23,14 +23,20 @@ def summary_reply(summary: dict) -> Reply:
         ("Blocked", format_minutes(sum(h["blocked_minutes"] for h in summary["hours"]))),
         ("Failed deliveries", str(len(summary["failed_deliveries"]))),
     ]
-    lines = [f"{c['project']}: {c['from']} → {c['to']} ({c['reason'] or 'no reason'})"
-             for c in summary["changes"]]
-    lines += [f"{p['project']} ({p['client']}) paused since {p['paused_since']}, day "
-              f"{p['days_paused']}, {p['contractors_affected']} contractors affected"
-              for p in summary["paused_projects"]]
+    lines = [
+        f"{c['project']}: {c['from']} → {c['to']} ({c['reason'] or 'no reason'})"
+        for c in summary["changes"]
+    ]
+    lines += [
+        f"{p['project']} ({p['client']}) paused since {p['paused_since']}, day "
+        f"{p['days_paused']}, {p['contractors_affected']} contractors affected"
+        for p in summary["paused_projects"]
+    ]
     lines += [f"Failed: {f['target']}: {f['reason']}" for f in summary["failed_deliveries"]]
-    rows = [(h["project"], format_minutes(h["worked_minutes"]),
-             format_minutes(h["blocked_minutes"])) for h in summary["hours"]]
+    rows = [
+        (h["project"], format_minutes(h["worked_minutes"]), format_minutes(h["blocked_minutes"]))
+        for h in summary["hours"]
+    ]
     return Reply(
         title=f"Daily summary for {summary['date']}",
         text="\n".join(lines) or "No changes and no paused projects.",
@@ -45,25 +51,57 @@ def impact_reply(report: dict) -> Reply:
     rows = []
     for client in report["clients"]:
         for p in client["projects"]:
-            rows.append((client["client"], p["project"], p["state"], str(p["days_paused"]),
-                         str(p["contractors_affected"]), format_minutes(p["worked_minutes"]),
-                         format_minutes(p["blocked_minutes"]),
-                         format_minutes(p["estimated_lost_minutes"])))
-        rows.append((client["client"], "(total)", "", "", str(client["contractors_affected"]),
-                     format_minutes(client["worked_minutes"]),
-                     format_minutes(client["blocked_minutes"]),
-                     format_minutes(client["estimated_lost_minutes"])))
+            rows.append(
+                (
+                    client["client"],
+                    p["project"],
+                    p["state"],
+                    str(p["days_paused"]),
+                    str(p["contractors_affected"]),
+                    format_minutes(p["worked_minutes"]),
+                    format_minutes(p["blocked_minutes"]),
+                    format_minutes(p["estimated_lost_minutes"]),
+                )
+            )
+        rows.append(
+            (
+                client["client"],
+                "(total)",
+                "",
+                "",
+                str(client["contractors_affected"]),
+                format_minutes(client["worked_minutes"]),
+                format_minutes(client["blocked_minutes"]),
+                format_minutes(client["estimated_lost_minutes"]),
+            )
+        )
     return Reply(
         title="Impact report",
         text="" if rows else "No projects yet.",
-        table=Table(("client", "project", "state", "days paused", "affected", "worked",
-                     "blocked", "est. lost"), rows),
+        table=Table(
+            (
+                "client",
+                "project",
+                "state",
+                "days paused",
+                "affected",
+                "worked",
+                "blocked",
+                "est. lost",
+            ),
+            rows,
+        ),
         data=report,
     )
 
 
-@command("ops", "summary", role="ops", usage="/ops summary [DATE]",
-         summary="the daily summary (default yesterday)")
+@command(
+    "ops",
+    "summary",
+    role="ops",
+    usage="/ops summary [DATE]",
+    summary="the daily summary (default yesterday)",
+)
 async def summary(ctx: Context, args: list[str]) -> Reply:
     """The daily summary for a date in the team's time zone."""
     no_more(args, 1, "/ops summary [DATE]")
@@ -73,18 +111,27 @@ async def summary(ctx: Context, args: list[str]) -> Reply:
     return summary_reply(await reports.daily_summary(ctx.db, day=day, zone=zone))
 
 
-@command("ops", "impact", role="ops", usage="/ops impact [CLIENT|CODE]",
-         summary="the impact report, for everything or one client or project")
+@command(
+    "ops",
+    "impact",
+    role="ops",
+    usage="/ops impact [CLIENT|CODE]",
+    summary="the impact report, for everything or one client or project",
+)
 async def impact(ctx: Context, args: list[str]) -> Reply:
     """The impact report."""
     subject = " ".join(args) or None
-    report = await reports.impact_report(ctx.db, zone=ctx.settings.tz, now=ctx.now,
-                                         subject=subject)
+    report = await reports.impact_report(ctx.db, zone=ctx.settings.tz, now=ctx.now, subject=subject)
     return impact_reply(report)
 
 
-@command("ops", "export", role="ops", usage="/ops export [FROM] [TO]",
-         summary="hours as a CSV file (no dates: everything)")
+@command(
+    "ops",
+    "export",
+    role="ops",
+    usage="/ops export [FROM] [TO]",
+    summary="hours as a CSV file (no dates: everything)",
+)
 async def export_(ctx: Context, args: list[str]) -> Reply:
     """Hours as a CSV attachment."""
     no_more(args, 2, "/ops export [FROM] [TO]")
@@ -114,18 +161,27 @@ async def role(ctx: Context, args: list[str]) -> Reply:
         raise InvalidInput(f"{args[1]!r} is not a role; type {ROLE_USAGE}.")
     (who,) = await ctx.people(args[:1])
     await people.set_role(ctx.db, contractor=who, role=new_role)
-    return Reply(title=f"{who.display_name} is now {new_role}",
-                 data={"contractor": who.display_name, "role": new_role})
+    return Reply(
+        title=f"{who.display_name} is now {new_role}",
+        data={"contractor": who.display_name, "role": new_role},
+    )
 
 
-@command("ops", "link", role="admin", usage="/ops link @who @who…",
-         summary="join identities into one contractor")
+@command(
+    "ops",
+    "link",
+    role="admin",
+    usage="/ops link @who @who…",
+    summary="join identities into one contractor",
+)
 async def link(ctx: Context, args: list[str]) -> Reply:
     """Join identities into one contractor."""
     need(args, 2, "/ops link @who @who…")
     kept = await people.link(ctx.db, contractors=await ctx.people(args), now=ctx.now)
     keys = await people.identity_keys(ctx.db, kept.id)
-    return Reply(title=f"Linked into {kept.display_name}",
-                 text="Their hours and assignments are now one contractor's.",
-                 fields=[("Identities", ", ".join(keys))],
-                 data={"contractor": kept.display_name, "identities": keys})
+    return Reply(
+        title=f"Linked into {kept.display_name}",
+        text="Their hours and assignments are now one contractor's.",
+        fields=[("Identities", ", ".join(keys))],
+        data={"contractor": kept.display_name, "identities": keys},
+    )

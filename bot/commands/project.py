@@ -38,13 +38,17 @@ def project_data(project: Project) -> dict:
         "state": project.state,
         "since": project.state_changed_at.isoformat(),
         "reason": project.pause_reason,
-        "expected_resume": project.expected_resume.isoformat()
-        if project.expected_resume else None,
+        "expected_resume": project.expected_resume.isoformat() if project.expected_resume else None,
     }
 
 
-@command("project", "status", role="contractor", usage="/project status [CODE]",
-         summary="my projects, or one project: state, reason, my hours this week")
+@command(
+    "project",
+    "status",
+    role="contractor",
+    usage="/project status [CODE]",
+    summary="my projects, or one project: state, reason, my hours this week",
+)
 async def status(ctx: Context, args: list[str]) -> Reply:
     """The caller's projects, or one project, with this week's hours."""
     no_more(args, 1, "/project status [CODE]")
@@ -58,7 +62,8 @@ async def status(ctx: Context, args: list[str]) -> Reply:
             ("My blocked hours this week", format_minutes(mine["blocked"])),
         ]
         data = project_data(project) | {
-            "worked_minutes": mine["worked"], "blocked_minutes": mine["blocked"]
+            "worked_minutes": mine["worked"],
+            "blocked_minutes": mine["blocked"],
         }
         return Reply(title=f"{project.code} · {project.title}", fields=fields, data=data)
     mine_projects = await projects.assigned_projects(ctx.db, contractor_id=ctx.person.contractor.id)
@@ -66,7 +71,7 @@ async def status(ctx: Context, args: list[str]) -> Reply:
         return Reply(
             title="You have no projects",
             text="You are not assigned to any project yet; an admin assigns you with "
-                 "/project assign CODE @you.",
+            "/project assign CODE @you.",
             data={"projects": []},
         )
     rows, items = [], []
@@ -76,33 +81,51 @@ async def status(ctx: Context, args: list[str]) -> Reply:
         if project.state == "paused":
             until = project.expected_resume.isoformat() if project.expected_resume else "unknown"
             detail = f"{project.pause_reason} (expected resume: {until})"
-        rows.append((project.code, project.state, project.state_changed_at.strftime("%Y-%m-%d"),
-                     format_minutes(mine["worked"]), format_minutes(mine["blocked"]), detail))
-        items.append(project_data(project) | {
-            "worked_minutes": mine["worked"], "blocked_minutes": mine["blocked"]
-        })
+        rows.append(
+            (
+                project.code,
+                project.state,
+                project.state_changed_at.strftime("%Y-%m-%d"),
+                format_minutes(mine["worked"]),
+                format_minutes(mine["blocked"]),
+                detail,
+            )
+        )
+        items.append(
+            project_data(project)
+            | {"worked_minutes": mine["worked"], "blocked_minutes": mine["blocked"]}
+        )
     paused = sum(1 for project in mine_projects if project.state == "paused")
     return Reply(
         title="My projects",
-        text=f"{paused} of your {len(mine_projects)} projects are paused." if paused else
-             "None of your projects is paused.",
+        text=f"{paused} of your {len(mine_projects)} projects are paused."
+        if paused
+        else "None of your projects is paused.",
         table=Table(("project", "state", "since", "worked", "blocked", "reason"), rows),
         data={"projects": items},
     )
 
 
-@command("project", "list", role="ops", usage="/project list [active|paused|closed]",
-         summary="all projects, filtered by state")
+@command(
+    "project",
+    "list",
+    role="ops",
+    usage="/project list [active|paused|closed]",
+    summary="all projects, filtered by state",
+)
 async def list_(ctx: Context, args: list[str]) -> Reply:
     """All projects, optionally in one state."""
     no_more(args, 1, "/project list [active|paused|closed]")
     state = args[0].lower() if args else None
     if state and state not in projects.STATES:
-        raise InvalidInput(f"{args[0]!r} is not a state; type /project list paused (or active, "
-                           "closed).")
+        raise InvalidInput(
+            f"{args[0]!r} is not a state; type /project list paused (or active, closed)."
+        )
     found = await projects.list_projects(ctx.db, state=state)
-    rows = [(p.code, p.client.name, p.title, p.state, p.state_changed_at.strftime("%Y-%m-%d"))
-            for p in found]
+    rows = [
+        (p.code, p.client.name, p.title, p.state, p.state_changed_at.strftime("%Y-%m-%d"))
+        for p in found
+    ]
     return Reply(
         title=f"{len(found)} {state + ' ' if state else ''}projects",
         text="" if found else "No projects here.",
@@ -117,13 +140,18 @@ async def add(ctx: Context, args: list[str]) -> Reply:
     need(args, 3, ADD_USAGE)
     no_more(args, 3, ADD_USAGE + " (put names with spaces in quotes)")
     project = await projects.add_project(
-        ctx.db, code=parse_code(args[0]), client_name=args[1], title=args[2],
-        actor=ctx.person.contractor, now=ctx.now,
+        ctx.db,
+        code=parse_code(args[0]),
+        client_name=args[1],
+        title=args[2],
+        actor=ctx.person.contractor,
+        now=ctx.now,
     )
     return Reply(
         title=f"Created {project.code}",
         text=f"{args[1]} · {args[2]}. Assign people with /project assign {project.code} @who.",
-        data=project_data(project), private=False,
+        data=project_data(project),
+        private=False,
     )
 
 
@@ -137,8 +165,9 @@ def split_until(words: list[str], today: date) -> tuple[list[str], date | None]:
         except ValueError:
             raise InvalidInput(f"{words[-1]} is not a real date; write until YYYY-MM-DD.") from None
         if until <= today:
-            raise InvalidInput(f"The expected resume date {until.isoformat()} has passed; "
-                               "give a later date.")
+            raise InvalidInput(
+                f"The expected resume date {until.isoformat()} has passed; give a later date."
+            )
         return words[:-2], until
     return words, None
 
@@ -153,8 +182,13 @@ async def _transition(ctx: Context, args: list[str], to_state: str, usage: str) 
         if not words:
             raise InvalidInput(f"Say why it is paused; type {PAUSE_USAGE}.")
     done = await projects.change_state(
-        ctx.db, project=project, to_state=to_state, actor=ctx.person.contractor,
-        reason=" ".join(words) or None, now=ctx.now, ops_channels=ctx.settings.OPS_CHANNELS,
+        ctx.db,
+        project=project,
+        to_state=to_state,
+        actor=ctx.person.contractor,
+        reason=" ".join(words) or None,
+        now=ctx.now,
+        ops_channels=ctx.settings.OPS_CHANNELS,
         expected_resume=until,
     )
     verb = {"paused": "Paused", "active": "Resumed", "closed": "Closed"}[to_state]
@@ -167,22 +201,33 @@ async def _transition(ctx: Context, args: list[str], to_state: str, usage: str) 
     )
 
 
-@command("project", "pause", role="admin", usage=PAUSE_USAGE,
-         summary="pause a project and announce it")
+@command(
+    "project", "pause", role="admin", usage=PAUSE_USAGE, summary="pause a project and announce it"
+)
 async def pause(ctx: Context, args: list[str]) -> Reply:
     """Pause a project."""
     return await _transition(ctx, args, "paused", PAUSE_USAGE)
 
 
-@command("project", "resume", role="admin", usage="/project resume CODE [NOTE…]",
-         summary="resume a project and announce it")
+@command(
+    "project",
+    "resume",
+    role="admin",
+    usage="/project resume CODE [NOTE…]",
+    summary="resume a project and announce it",
+)
 async def resume(ctx: Context, args: list[str]) -> Reply:
     """Resume a paused project."""
     return await _transition(ctx, args, "active", "/project resume CODE [NOTE…]")
 
 
-@command("project", "close", role="admin", usage="/project close CODE [NOTE…]",
-         summary="close a project for good and announce it")
+@command(
+    "project",
+    "close",
+    role="admin",
+    usage="/project close CODE [NOTE…]",
+    summary="close a project for good and announce it",
+)
 async def close(ctx: Context, args: list[str]) -> Reply:
     """Close a project for good."""
     return await _transition(ctx, args, "closed", "/project close CODE [NOTE…]")
@@ -193,8 +238,13 @@ def names(contractors: list[Contractor]) -> str:
     return ", ".join(contractor.display_name for contractor in contractors)
 
 
-@command("project", "assign", role="admin", usage="/project assign CODE @who…",
-         summary="assign people to a project")
+@command(
+    "project",
+    "assign",
+    role="admin",
+    usage="/project assign CODE @who…",
+    summary="assign people to a project",
+)
 async def assign(ctx: Context, args: list[str]) -> Reply:
     """Assign people to a project."""
     need(args, 2, "/project assign CODE @who…")
@@ -205,13 +255,24 @@ async def assign(ctx: Context, args: list[str]) -> Reply:
     fields = [("Assigned", names(added) or "nobody new")]
     if already:
         fields.append(("Already assigned", names(already)))
-    return Reply(title=f"Assignments on {project.code}", fields=fields,
-                 data={"project": project.code, "assigned": [c.display_name for c in added],
-                       "already": [c.display_name for c in already]})
+    return Reply(
+        title=f"Assignments on {project.code}",
+        fields=fields,
+        data={
+            "project": project.code,
+            "assigned": [c.display_name for c in added],
+            "already": [c.display_name for c in already],
+        },
+    )
 
 
-@command("project", "unassign", role="admin", usage="/project unassign CODE @who…",
-         summary="take people off a project")
+@command(
+    "project",
+    "unassign",
+    role="admin",
+    usage="/project unassign CODE @who…",
+    summary="take people off a project",
+)
 async def unassign(ctx: Context, args: list[str]) -> Reply:
     """End assignments on a project."""
     need(args, 2, "/project unassign CODE @who…")
@@ -222,13 +283,24 @@ async def unassign(ctx: Context, args: list[str]) -> Reply:
     fields = [("Unassigned", names(removed) or "nobody")]
     if missing:
         fields.append(("Were not assigned", names(missing)))
-    return Reply(title=f"Assignments on {project.code}", fields=fields,
-                 data={"project": project.code, "unassigned": [c.display_name for c in removed],
-                       "not_assigned": [c.display_name for c in missing]})
+    return Reply(
+        title=f"Assignments on {project.code}",
+        fields=fields,
+        data={
+            "project": project.code,
+            "unassigned": [c.display_name for c in removed],
+            "not_assigned": [c.display_name for c in missing],
+        },
+    )
 
 
-@command("project", "channel", role="admin", usage="/project channel CODE #channel",
-         summary="where this project's announcements go on that platform")
+@command(
+    "project",
+    "channel",
+    role="admin",
+    usage="/project channel CODE #channel",
+    summary="where this project's announcements go on that platform",
+)
 async def channel(ctx: Context, args: list[str]) -> Reply:
     """Set a project's announcement channel on one platform."""
     need(args, 2, "/project channel CODE #channel")
@@ -238,24 +310,49 @@ async def channel(ctx: Context, args: list[str]) -> Reply:
     if named is None:
         raise InvalidInput(f"{args[1]!r} is not a channel; write #channel or #slack:C0123.")
     await projects.set_channel(ctx.db, project=project, platform=named[0], channel_id=named[1])
-    return Reply(title=f"{project.code} announcements on {named[0]} go to #{named[1]}",
-                 data={"project": project.code, "channel": f"{named[0]}:{named[1]}"})
+    return Reply(
+        title=f"{project.code} announcements on {named[0]} go to #{named[1]}",
+        data={"project": project.code, "channel": f"{named[0]}:{named[1]}"},
+    )
 
 
-@command("project", "history", role="ops", usage="/project history CODE",
-         summary="the status history, newest first")
+@command(
+    "project",
+    "history",
+    role="ops",
+    usage="/project history CODE",
+    summary="the status history, newest first",
+)
 async def history(ctx: Context, args: list[str]) -> Reply:
     """A project's status history, newest first."""
     need(args, 1, "/project history CODE")
     no_more(args, 1, "/project history CODE")
     project = await ctx.project(args[0])
     changes = await projects.history(ctx.db, project=project)
-    rows = [(c.at.strftime("%Y-%m-%d %H:%M"), c.from_state or "-", c.to_state, actor or "-",
-             c.reason or "") for c, actor in changes]
+    rows = [
+        (
+            c.at.strftime("%Y-%m-%d %H:%M"),
+            c.from_state or "-",
+            c.to_state,
+            actor or "-",
+            c.reason or "",
+        )
+        for c, actor in changes
+    ]
     return Reply(
         title=f"History of {project.code}",
         table=Table(("at (UTC)", "from", "to", "by", "reason"), rows),
-        data={"project": project.code, "history": [
-            {"at": c.at.isoformat(), "from": c.from_state, "to": c.to_state, "by": actor,
-             "reason": c.reason} for c, actor in changes]},
+        data={
+            "project": project.code,
+            "history": [
+                {
+                    "at": c.at.isoformat(),
+                    "from": c.from_state,
+                    "to": c.to_state,
+                    "by": actor,
+                    "reason": c.reason,
+                }
+                for c, actor in changes
+            ],
+        },
     )

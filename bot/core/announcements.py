@@ -81,7 +81,11 @@ async def queue_state_change(
         platform, channel_id = split_identity(key)
         targets.append((platform, "channel", channel_id))
     return await queue(
-        db, kind="announcement", key=f"change:{change.id}", payload=payload, targets=targets,
+        db,
+        kind="announcement",
+        key=f"change:{change.id}",
+        payload=payload,
+        targets=targets,
         now=now,
     )
 

@@ -46,21 +46,28 @@ async def load_demo(database: Database, *, settings: Settings, now: datetime) ->
                 project = await projects.add_project(
                     db, code=code, client_name=client, title=title, actor=admin, now=start
                 )
-                await projects.assign(db, project=project, contractors=rng.sample(staff, 5),
-                                      now=start)
+                await projects.assign(
+                    db, project=project, contractors=rng.sample(staff, 5), now=start
+                )
                 created.append(project)
         paused_at = now - timedelta(days=5)
         for project in created[:2]:
             await projects.change_state(
-                db, project=project, to_state="paused", actor=admin, now=paused_at,
+                db,
+                project=project,
+                to_state="paused",
+                actor=admin,
+                now=paused_at,
                 reason="Client paused work after a security incident at a data vendor",
                 ops_channels=settings.OPS_CHANNELS,
                 expected_resume=(now + timedelta(days=10)).date(),
             )
         await _hours(db, created, start, now, settings, rng)
-    return (f"Loaded demo data: {len(CLIENTS)} clients, {len(created)} projects, "
-            f"{len(CONTRACTORS)} contractors (console:alice … console:judy; console:admin is "
-            "admin, console:judy is ops), ACME-LABEL and ACME-RLHF paused 5 days ago.")
+    return (
+        f"Loaded demo data: {len(CLIENTS)} clients, {len(created)} projects, "
+        f"{len(CONTRACTORS)} contractors (console:alice … console:judy; console:admin is "
+        "admin, console:judy is ops), ACME-LABEL and ACME-RLHF paused 5 days ago."
+    )
 
 
 async def _hours(db, created, start, now, settings, rng) -> None:
@@ -69,9 +76,7 @@ async def _hours(db, created, start, now, settings, rng) -> None:
     pauses = await project_pauses(db, [project.id for project in created])
     for project in created:
         rows = await db.execute(
-            select(Assignment.contractor_id).where(
-                Assignment.project_id == project.id
-            )
+            select(Assignment.contractor_id).where(Assignment.project_id == project.id)
         )
         whole = set()
         for pause in pauses:
@@ -82,9 +87,15 @@ async def _hours(db, created, start, now, settings, rng) -> None:
                 day = local_date(now, zone) - timedelta(days=offset)
                 if day.weekday() >= 5:
                     continue
-                db.add(HoursEntry(
-                    contractor_id=contractor_id, project_id=project.id, work_date=day,
-                    minutes=rng.choice([240, 300, 360, 420, 480]),
-                    kind="blocked" if day in whole else "worked",
-                    note="demo", source_identity="console:demo", created_at=now,
-                ))
+                db.add(
+                    HoursEntry(
+                        contractor_id=contractor_id,
+                        project_id=project.id,
+                        work_date=day,
+                        minutes=rng.choice([240, 300, 360, 420, 480]),
+                        kind="blocked" if day in whole else "worked",
+                        note="demo",
+                        source_identity="console:demo",
+                        created_at=now,
+                    )
+                )

@@ -15,8 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import Client, Contractor, HoursEntry, Project
 
 COLUMNS = (
-    "id", "contractor", "identity", "project", "client", "work_date",
-    "minutes", "kind", "note", "created_at",
+    "id",
+    "contractor",
+    "identity",
+    "project",
+    "client",
+    "work_date",
+    "minutes",
+    "kind",
+    "note",
+    "created_at",
 )
 BATCH = 2000
 
@@ -31,9 +39,17 @@ async def hours_rows(
     """Every hours entry in the range, oldest first, without loading the table into memory."""
     query = (
         select(
-            HoursEntry.id, Contractor.display_name, HoursEntry.source_identity, Project.code,
-            Client.name, HoursEntry.work_date, HoursEntry.minutes, HoursEntry.kind,
-            HoursEntry.note, HoursEntry.created_at, HoursEntry.deleted_at,
+            HoursEntry.id,
+            Contractor.display_name,
+            HoursEntry.source_identity,
+            Project.code,
+            Client.name,
+            HoursEntry.work_date,
+            HoursEntry.minutes,
+            HoursEntry.kind,
+            HoursEntry.note,
+            HoursEntry.created_at,
+            HoursEntry.deleted_at,
         )
         .join(Contractor, Contractor.id == HoursEntry.contractor_id)
         .join(Project, Project.id == HoursEntry.project_id)

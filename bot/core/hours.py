@@ -136,8 +136,9 @@ async def log_hours(
     return Logged(entry=entry, repeated=False, day_total=total)
 
 
-async def own_entry(db: AsyncSession, *, person: Person, entry_id: int, now: datetime,
-                    backdate_days: int) -> HoursEntry:
+async def own_entry(
+    db: AsyncSession, *, person: Person, entry_id: int, now: datetime, backdate_days: int
+) -> HoursEntry:
     """An entry the caller may change: theirs, live, and inside the backdate window."""
     entry = await db.get(HoursEntry, entry_id)
     if entry is None or entry.deleted_at is not None:
@@ -168,7 +169,10 @@ async def edit_entry(
         db, person=person, entry_id=entry_id, now=now, backdate_days=backdate_days
     )
     await _check_cap(
-        db, contractor_id=entry.contractor_id, work_date=entry.work_date, minutes=minutes,
+        db,
+        contractor_id=entry.contractor_id,
+        work_date=entry.work_date,
+        minutes=minutes,
         excluding=entry.id,
     )
     entry.minutes = minutes

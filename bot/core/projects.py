@@ -52,13 +52,25 @@ async def add_project(
         db.add(client)
         await db.flush()
     project = Project(
-        code=code, title=title, client=client, state="active",
-        state_changed_at=now, created_at=now,
+        code=code,
+        title=title,
+        client=client,
+        state="active",
+        state_changed_at=now,
+        created_at=now,
     )
     db.add(project)
     await db.flush()
-    db.add(StatusChange(project_id=project.id, from_state=None, to_state="active",
-                        actor_id=actor.id, at=now, reason="created"))
+    db.add(
+        StatusChange(
+            project_id=project.id,
+            from_state=None,
+            to_state="active",
+            actor_id=actor.id,
+            at=now,
+            reason="created",
+        )
+    )
     return project
 
 
@@ -92,8 +104,13 @@ async def change_state(
         }[to_state]
         raise InvalidInput(f"{project.code} is already {to_state}; {hint}.")
     change = StatusChange(
-        project_id=project.id, from_state=project.state, to_state=to_state, actor_id=actor.id,
-        at=now, reason=reason, expected_resume=expected_resume,
+        project_id=project.id,
+        from_state=project.state,
+        to_state=to_state,
+        actor_id=actor.id,
+        at=now,
+        reason=reason,
+        expected_resume=expected_resume,
     )
     db.add(change)
     project.state = to_state
@@ -112,14 +129,18 @@ async def current_assignment(
 ) -> Assignment | None:
     """The open assignment of a contractor on a project, if any."""
     return (
-        await db.execute(
-            select(Assignment).where(
-                Assignment.project_id == project_id,
-                Assignment.contractor_id == contractor_id,
-                Assignment.until.is_(None),
+        (
+            await db.execute(
+                select(Assignment).where(
+                    Assignment.project_id == project_id,
+                    Assignment.contractor_id == contractor_id,
+                    Assignment.until.is_(None),
+                )
             )
         )
-    ).scalars().first()
+        .scalars()
+        .first()
+    )
 
 
 async def assign(

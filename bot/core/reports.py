@@ -46,8 +46,9 @@ async def _assignments(
 ) -> dict[int, list[tuple[int, datetime, datetime | None]]]:
     """Assignment periods (contractor, since, until) per project id."""
     rows = await db.execute(
-        select(Assignment.project_id, Assignment.contractor_id, Assignment.since, Assignment.until)
-        .where(Assignment.project_id.in_(project_ids))
+        select(
+            Assignment.project_id, Assignment.contractor_id, Assignment.since, Assignment.until
+        ).where(Assignment.project_id.in_(project_ids))
     )
     periods: dict[int, list[tuple[int, datetime, datetime | None]]] = defaultdict(list)
     for project_id, contractor_id, since, until in rows:
@@ -68,15 +69,9 @@ async def daily_summary(db: AsyncSession, *, day: date, zone: ZoneInfo) -> dict[
         )
         .order_by(StatusChange.at, StatusChange.id)
     )
-    pauses = [
-        pause
-        for pause in await project_pauses(db)
-        if pause.overlaps(start, end)
-    ]
+    pauses = [pause for pause in await project_pauses(db) if pause.overlaps(start, end)]
     periods = await _assignments(db, sorted({pause.project_id for pause in pauses}))
-    clients = dict(
-        (await db.execute(select(Project.id, Client.name).join(Project.client))).all()
-    )
+    clients = dict((await db.execute(select(Project.id, Client.name).join(Project.client))).all())
     paused_projects = []
     for pause in pauses:
         affected = {
@@ -184,14 +179,15 @@ async def _project_impact(
             continue
         touched |= dates_touched
         during = {
-            contractor_id for contractor_id, since, until in periods
-            if pause.overlaps(since, until)
+            contractor_id for contractor_id, since, until in periods if pause.overlaps(since, until)
         }
         affected |= during
         whole = len(_in_range(pause.whole_dates(zone, now), first, last))
         if whole:
             baseline = await _baseline(
-                db, project_id=project_id, before=local_date(pause.start, zone),
+                db,
+                project_id=project_id,
+                before=local_date(pause.start, zone),
                 contractor_ids=during,
             )
             lost += sum(baseline.values()) / BASELINE_DATES * whole
@@ -228,25 +224,40 @@ async def impact_report(
     people: dict[str, set[int]] = defaultdict(set)
     for project in projects:
         days, affected, lost = await _project_impact(
-            db, project_id=project.id, pauses=pauses_by_project[project.id],
-            periods=periods[project.id], zone=zone, now=now, first=first, last=last,
+            db,
+            project_id=project.id,
+            pauses=pauses_by_project[project.id],
+            periods=periods[project.id],
+            zone=zone,
+            now=now,
+            first=first,
+            last=last,
         )
         minutes = totals[project.id]
         name = project.client.name
-        row = clients.setdefault(name, {
-            "client": name, "contractors_affected": 0, "worked_minutes": 0,
-            "blocked_minutes": 0, "estimated_lost_minutes": 0, "projects": [],
-        })
-        row["projects"].append({
-            "project": project.code,
-            "title": project.title,
-            "state": project.state,
-            "days_paused": days,
-            "contractors_affected": len(affected),
-            "worked_minutes": minutes["worked"],
-            "blocked_minutes": minutes["blocked"],
-            "estimated_lost_minutes": lost,
-        })
+        row = clients.setdefault(
+            name,
+            {
+                "client": name,
+                "contractors_affected": 0,
+                "worked_minutes": 0,
+                "blocked_minutes": 0,
+                "estimated_lost_minutes": 0,
+                "projects": [],
+            },
+        )
+        row["projects"].append(
+            {
+                "project": project.code,
+                "title": project.title,
+                "state": project.state,
+                "days_paused": days,
+                "contractors_affected": len(affected),
+                "worked_minutes": minutes["worked"],
+                "blocked_minutes": minutes["blocked"],
+                "estimated_lost_minutes": lost,
+            }
+        )
         people[name] |= affected
         row["worked_minutes"] += minutes["worked"]
         row["blocked_minutes"] += minutes["blocked"]
@@ -258,4 +269,3 @@ async def impact_report(
         "to": last.isoformat() if last else None,
         "clients": list(clients.values()),
     }
-

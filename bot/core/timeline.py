@@ -79,9 +79,7 @@ def pauses_from(changes: Iterable[StatusChange]) -> list[Pause]:
 
 async def project_pauses(db: AsyncSession, project_ids: list[int] | None = None) -> list[Pause]:
     """Paused intervals of the given projects (all when None)."""
-    query = select(StatusChange).order_by(
-        StatusChange.project_id, StatusChange.at, StatusChange.id
-    )
+    query = select(StatusChange).order_by(StatusChange.project_id, StatusChange.at, StatusChange.id)
     if project_ids is not None:
         query = query.where(StatusChange.project_id.in_(project_ids))
     return pauses_from((await db.execute(query)).scalars())
