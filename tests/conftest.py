@@ -150,3 +150,13 @@ class Console:
 def say(runner: CommandRunner) -> Console:
     """Type commands as console users."""
     return Console(runner)
+
+
+async def snapshot(database: Database) -> dict[str, list[tuple]]:
+    """Every row of every pausebot table, to show that a refused command changed nothing."""
+    rows = {}
+    async with database.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            result = await conn.execute(table.select().order_by(*table.primary_key.columns))
+            rows[table.name] = [tuple(row) for row in result]
+    return rows
