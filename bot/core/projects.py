@@ -21,7 +21,7 @@ async def get_project(db: AsyncSession, code: str, *, lock: bool = False) -> Pro
     """The project with this code, or NotFound naming the nearest existing codes."""
     query = select(Project).where(Project.code == code.upper())
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(of=Project)
     project = (await db.execute(query)).scalar_one_or_none()
     if project is not None:
         return project

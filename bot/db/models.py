@@ -123,7 +123,7 @@ class Project(Base):
     state_changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
-    client: Mapped[Client] = relationship(lazy="joined")
+    client: Mapped[Client] = relationship(lazy="joined", innerjoin=True)
 
     __table_args__ = (CheckConstraint("state in ('active', 'paused', 'closed')", name="state"),)
 
