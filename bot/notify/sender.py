@@ -8,7 +8,11 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One outbox message to deliver: to a user (DM) or a channel on one platform."""
+    """One outbox message to deliver: to a user (DM) or a channel on one platform.
+
+    `in_doubt` is set when an earlier send began and its outcome is unknown (the process died,
+    or the platform timed out); the dispatcher asks `was_sent` before sending it again.
+    """
 
     id: int
     kind: str
@@ -18,6 +22,7 @@ class Outgoing:
     payload: dict[str, Any]
     dedupe_key: str
     attempts: int = 0
+    in_doubt: bool = False
 
 
 class DeliveryError(Exception):
@@ -29,7 +34,13 @@ class DeliveryError(Exception):
 
 
 class RetryLater(DeliveryError):
-    """A transient failure (429, 5xx, network); try again after `retry_after` seconds if given."""
+    """A transient failure; try again after `retry_after` seconds if given.
+
+    Give `retry_after` only when the platform surely did not take the message (HTTP 429 and
+    its Retry-After): the dispatcher then holds back the whole platform until it has passed.
+    Without it (5xx, timeouts, network), the message may have gone out, so the dispatcher
+    backs off and asks `was_sent` before the next try.
+    """
 
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)

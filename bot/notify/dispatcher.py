@@ -1,0 +1,201 @@
+"""The dispatcher: delivers outbox rows through one Sender per platform, each exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+
+from tenacity import RetryCallState, wait_exponential
+
+from bot.core.clock import Clock
+from bot.db.session import Database
+from bot.metrics import Metrics
+from bot.notify.outbox import Outbox
+from bot.notify.pacing import RateLimits
+from bot.notify.sender import Outgoing, PermanentFailure, RetryLater, Sender
+
+log = logging.getLogger(__name__)
+
+BACKOFF = wait_exponential(multiplier=5, max=3600)
+MAX_ATTEMPTS = 12
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Seconds to wait after the n-th failed attempt: 5, 10, 20 … up to an hour."""
+    state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})
+    state.attempt_number = max(1, attempts)
+    return BACKOFF(state)
+
+
+def worker_name() -> str:
+    """A name for this delivering process, unique across hosts and restarts."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Dispatcher:
+    """Claims due outbox rows and sends them, honouring rate limits and retrying with backoff."""
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        senders: Mapping[str, Sender],
+        clock: Clock,
+        metrics: Metrics | None = None,
+        limits: RateLimits | None = None,
+        worker: str | None = None,
+        batch_size: int = 200,
+        concurrency: int = 16,
+        lease: timedelta = timedelta(minutes=5),
+        max_attempts: int = MAX_ATTEMPTS,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.senders = dict(senders)
+        self.clock = clock
+        self.metrics = metrics
+        self.limits = limits or RateLimits()
+        self.outbox = Outbox(database, worker=worker or worker_name(), lease=lease)
+        self.batch_size = batch_size
+        self.concurrency = concurrency
+        self.max_attempts = max_attempts
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+
+    @property
+    def worker(self) -> str:
+        """This dispatcher's name on the claims it holds."""
+        return self.outbox.worker
+
+    def wake(self) -> None:
+        """Look for due messages now instead of at the next poll."""
+        self._wake.set()
+
+    async def deliver_due(self) -> int:
+        """Claim one batch of due messages and deliver it; returns how many were claimed."""
+        now = self.clock.now()
+        platforms = [name for name in self.senders if self.limits.platform_free(name, now)]
+        batch = await self.outbox.claim(platforms=platforms, now=now, limit=self.batch_size)
+        if not batch:
+            return 0
+        conversations: dict[tuple[str, str, str], list[Outgoing]] = {}
+        for message in batch:
+            key = (message.platform, message.target_type, message.target)
+            conversations.setdefault(key, []).append(message)
+        gates = {name: asyncio.Semaphore(self.concurrency) for name in platforms}
+
+        async def deliver_conversation(messages: list[Outgoing]) -> None:
+            """Send one conversation's messages in order."""
+            async with gates[messages[0].platform]:
+                for message in messages:
+                    await self._deliver(message)
+
+        await asyncio.gather(*(deliver_conversation(msgs) for msgs in conversations.values()))
+        return len(batch)
+
+    async def drain(self, *, max_passes: int = 1000) -> int:
+        """Deliver until nothing is due now; returns how many claims were made."""
+        total = 0
+        for _ in range(max_passes):
+            claimed = await self.deliver_due()
+            if not claimed:
+                break
+            total += claimed
+        return total
+
+    async def _deliver(self, message: Outgoing) -> None:
+        """One message: wait its turn, look it up if in doubt, send, and record the outcome."""
+        now = self.clock.now()
+        ready_at = self.limits.ready_at(message, now)
+        if ready_at is not None:
+            await self.outbox.postpone(
+                message, until=ready_at, error=None, sent_unknown=message.in_doubt
+            )
+            self._count(message, "deferred")
+            return
+        if not await self.outbox.start_send(message, now=now):
+            log.warning("outbox %s: claim taken over by another process; skipped", message.id)
+            return
+        sender = self.senders[message.platform]
+        in_doubt = message.in_doubt
+        try:
+            if in_doubt:
+                if await sender.was_sent(message):
+                    await self.outbox.mark_sent(message, now=self.clock.now())
+                    self._count(message, "already_sent")
+                    log.info("outbox %s was already on %s", message.id, message.platform)
+                    return
+                in_doubt = False
+            self.limits.sending(message, now)
+            await sender.send(message)
+        except RetryLater as exc:
+            await self._retry(message, exc.reason, exc.retry_after, in_doubt=in_doubt)
+        except PermanentFailure as exc:
+            await self.outbox.mark_failed(message, now=self.clock.now(), reason=exc.reason)
+            self._count(message, "failed")
+            log.warning("outbox %s to %s failed: %s", message.id, message.target, exc.reason)
+        except Exception as exc:
+            log.exception("outbox %s: %s sender raised", message.id, message.platform)
+            await self._retry(message, f"{type(exc).__name__}: {exc}", None, in_doubt=True)
+        else:
+            await self.outbox.mark_sent(message, now=self.clock.now())
+            self._count(message, "sent")
+
+    async def _retry(
+        self, message: Outgoing, reason: str, retry_after: float | None, *, in_doubt: bool
+    ) -> None:
+        """Postpone after a transient failure: the platform's wait, or backoff, or give up."""
+        now = self.clock.now()
+        attempts = message.attempts + 1
+        if retry_after is not None:
+            until = now + timedelta(seconds=max(0.0, retry_after))
+            self.limits.hold(message.platform, until)
+            log.info("%s asks to wait %.1fs (outbox %s)", message.platform, retry_after, message.id)
+            await self.outbox.postpone(message, until=until, error=reason, sent_unknown=in_doubt)
+            self._count(message, "rate_limited")
+            return
+        if attempts >= self.max_attempts:
+            reason = f"gave up after {attempts} attempts: {reason}"
+            await self.outbox.mark_failed(message, now=now, reason=reason)
+            self._count(message, "failed")
+            log.warning("outbox %s to %s failed: %s", message.id, message.target, reason)
+            return
+        until = now + timedelta(seconds=backoff_seconds(attempts))
+        await self.outbox.postpone(message, until=until, error=reason, sent_unknown=True)
+        self._count(message, "retry")
+        log.info("outbox %s: %s; retrying at %s", message.id, reason, until.isoformat())
+
+    def _count(self, message: Outgoing, outcome: str) -> None:
+        """Count a delivery outcome."""
+        if self.metrics is not None:
+            self.metrics.deliveries.labels(platform=message.platform, outcome=outcome).inc()
+
+    async def refresh_gauges(self) -> None:
+        """Set the outbox gauges from the database."""
+        if self.metrics is None:
+            return
+        counts = await self.outbox.counts()
+        self.metrics.outbox_pending.set(counts.get("pending", 0) + counts.get("sending", 0))
+        self.metrics.outbox_failed.set(counts.get("failed", 0))
+
+    async def run(self) -> None:
+        """Deliver until cancelled, polling when idle."""
+        log.info("delivering on %s as %s", ", ".join(sorted(self.senders)), self.worker)
+        while True:
+            try:
+                claimed = await self.deliver_due()
+                await self.refresh_gauges()
+            except Exception:
+                log.exception("delivery pass failed; trying again shortly")
+                claimed = 0
+            if claimed:
+                await asyncio.sleep(0)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            self._wake.clear()

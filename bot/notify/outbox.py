@@ -1,0 +1,158 @@
+"""Claiming outbox rows for delivery and recording what became of them.
+
+Every process may deliver. A claim moves due rows to `sending` under a lease, in one
+transaction that locks them (`FOR UPDATE SKIP LOCKED` on PostgreSQL, SQLite's write lock
+otherwise), so no two processes hold the same row. Every later write is fenced on the claim:
+a process whose lease ran out and was taken over by another writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+
+from bot.db.models import OutboxMessage
+from bot.db.session import Database
+from bot.notify.sender import Outgoing
+
+
+def _due(now: datetime):
+    """Rows waiting for their turn, or held under a lease that ran out."""
+    return or_(
+        and_(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.state == "sending", OutboxMessage.claimed_until < now),
+    )
+
+
+def _outgoing(row: OutboxMessage) -> Outgoing:
+    """The message a sender sees."""
+    return Outgoing(
+        id=row.id,
+        kind=row.kind,
+        platform=row.platform,
+        target_type=row.target_type,
+        target=row.target,
+        payload=row.payload,
+        dedupe_key=row.dedupe_key,
+        attempts=row.attempts,
+        in_doubt=row.send_started_at is not None,
+    )
+
+
+class Outbox:
+    """The outbox table as one delivering process sees it."""
+
+    def __init__(self, database: Database, *, worker: str, lease: timedelta) -> None:
+        self.database = database
+        self.worker = worker
+        self.lease = lease
+
+    async def claim(self, *, platforms: Iterable[str], now: datetime, limit: int) -> list[Outgoing]:
+        """Take up to `limit` due rows of these platforms, oldest first, under a lease."""
+        platforms = sorted(set(platforms))
+        if not platforms:
+            return []
+        async with self.database.transaction() as db:
+            query = (
+                select(OutboxMessage)
+                .where(OutboxMessage.platform.in_(platforms), _due(now))
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            rows = list((await db.execute(query)).scalars())
+            if not rows:
+                return []
+            await db.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([row.id for row in rows]))
+                .values(state="sending", claimed_by=self.worker, claimed_until=now + self.lease)
+                .execution_options(synchronize_session=False)
+            )
+            return [_outgoing(row) for row in rows]
+
+    async def _fenced(self, message_id: int, **values) -> bool:
+        """Update a row this worker still holds; False when the claim was lost."""
+        async with self.database.transaction() as db:
+            result = await db.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message_id,
+                    OutboxMessage.state == "sending",
+                    OutboxMessage.claimed_by == self.worker,
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1
+
+    async def start_send(self, message: Outgoing, *, now: datetime) -> bool:
+        """Renew the lease and note that a send begins; False when the claim was lost."""
+        return await self._fenced(
+            message.id,
+            claimed_until=now + self.lease,
+            send_started_at=now,
+            attempts=OutboxMessage.attempts + 1,
+        )
+
+    async def mark_sent(self, message: Outgoing, *, now: datetime) -> bool:
+        """The message is on the platform."""
+        return await self._fenced(
+            message.id,
+            state="sent",
+            sent_at=now,
+            claimed_by=None,
+            claimed_until=None,
+            send_started_at=None,
+            last_error=None,
+        )
+
+    async def postpone(
+        self, message: Outgoing, *, until: datetime, error: str | None, sent_unknown: bool
+    ) -> bool:
+        """Back to pending until a time; `sent_unknown` keeps it in doubt for the next try."""
+        values = {
+            "state": "pending",
+            "next_attempt_at": until,
+            "claimed_by": None,
+            "claimed_until": None,
+        }
+        if not sent_unknown:
+            values["send_started_at"] = None
+        if error is not None:
+            values["last_error"] = error
+        return await self._fenced(message.id, **values)
+
+    async def mark_failed(self, message: Outgoing, *, now: datetime, reason: str) -> bool:
+        """The message can never be delivered; the daily summary lists it."""
+        return await self._fenced(
+            message.id,
+            state="failed",
+            failed_at=now,
+            last_error=reason,
+            claimed_by=None,
+            claimed_until=None,
+            send_started_at=None,
+        )
+
+    async def counts(self) -> dict[str, int]:
+        """Rows per state among those not yet sent."""
+        async with self.database.transaction() as db:
+            rows = await db.execute(
+                select(OutboxMessage.state, func.count())
+                .where(OutboxMessage.state.in_(("pending", "sending", "failed")))
+                .group_by(OutboxMessage.state)
+            )
+            return {state: int(count) for state, count in rows}
+
+    async def next_due(self, *, platforms: Iterable[str]) -> datetime | None:
+        """The earliest time a pending row of these platforms becomes due."""
+        async with self.database.transaction() as db:
+            return await db.scalar(
+                select(func.min(OutboxMessage.next_attempt_at)).where(
+                    OutboxMessage.state == "pending",
+                    OutboxMessage.platform.in_(sorted(set(platforms))),
+                )
+            )
