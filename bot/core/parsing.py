@@ -16,6 +16,7 @@ CODE_RE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,31}")
 _HOURS_MINUTES = re.compile(r"(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+)\s*m)?", re.IGNORECASE)
 _CLOCK = re.compile(r"(\d+):([0-5]\d)")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_SHAPED = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}(/\d{2,4})?")
 _EXTERNAL_ID = r"[A-Za-z0-9._-]+"
 _IDENTITY = re.compile(rf"@?({'|'.join(PLATFORMS)}):({_EXTERNAL_ID})")
 _SLACK_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -78,6 +79,8 @@ def parse_date(text: str, today: date) -> date:
         return today
     if raw == "yesterday":
         return today - timedelta(days=1)
+    if raw == "tomorrow":
+        return today + timedelta(days=1)
     if ISO_DATE.fullmatch(raw):
         try:
             return date.fromisoformat(raw)
@@ -91,7 +94,9 @@ def parse_date(text: str, today: date) -> date:
 
 
 def looks_like_date(text: str) -> bool:
-    """Whether text parses as a date."""
+    """Whether text is meant as a date (a malformed `2026-02-30` too, to refuse it clearly)."""
+    if _DATE_SHAPED.fullmatch(text.strip()):
+        return True
     try:
         parse_date(text, date(2000, 1, 1))
     except InvalidInput:

@@ -124,7 +124,7 @@ def test_date_examples(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "tomorrow", "2026-02-30", "2026-13-01", "03/04/2026", "mo", "weds", "26-03-04"]
+    "text", ["", "later", "2026-02-30", "2026-13-01", "03/04/2026", "mo", "weds", "26-03-04"]
 )
 def test_date_rejects(text):
     """Unknown words and impossible dates are refused with a hint."""
@@ -236,3 +236,8 @@ def test_split_command():
     """A line splits into group, name and arguments; a bare group means help."""
     assert split_command('/project add X "A B" C') == ("project", "add", ["X", "A B", "C"])
     assert split_command("/hours") == ("hours", "help", [])
+
+
+def test_tomorrow_parses_so_the_window_can_refuse_it():
+    """`tomorrow` is understood (and refused later as a future date, not taken as a note)."""
+    assert parse_date("tomorrow", WED) == date(2026, 3, 5)
