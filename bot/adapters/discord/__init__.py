@@ -1,0 +1,1 @@
+"""The Discord adapter: application commands, embeds and the Discord sender."""
