@@ -50,6 +50,12 @@ async def run_app(settings: Settings, *, console_name: str) -> None:
             if not console:
                 raise
             log.warning("HTTP server not started: %s", exc)
+        if settings.discord_enabled:
+            from bot.adapters.discord.bot import PausebotBot
+
+            discord_bot = PausebotBot(runner=runner, settings=settings)
+            discord_bot.launch()
+            stack.push_async_callback(discord_bot.shutdown)
         if console:
             print(f"pausebot console as console:{console_name}. Type /help; Ctrl-D quits.")
             await console_chat(runner, name=console_name)
