@@ -42,9 +42,12 @@ class Context:
         return await get_project(self.db, parse_code(code), lock=lock)
 
     async def people(self, words: list[str]) -> list[Contractor]:
-        """Contractors named by mentions or identities, created when unseen."""
+        """Contractors named by mentions, identities or `@me`, created when unseen."""
         found = []
         for word in words:
+            if word.lower() == "@me":
+                found.append(self.person.contractor)
+                continue
             named = parse_identity(word, self.caller.platform)
             if named is None:
                 raise InvalidInput(

@@ -82,3 +82,9 @@ async def test_unknown_command_suggests_one(world, say):
     """A mistyped command suggests the closest command."""
     reply = await say("bob", "/hours lgo ACME 1h")
     assert "/hours log" in reply.text
+
+
+async def test_at_me_names_the_caller(world, say):
+    """`@me` assigns the caller themself."""
+    reply = await say.ok("admin", "/project assign BETA @me")
+    assert reply.data["assigned"] == ["admin"]
