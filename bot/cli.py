@@ -255,3 +255,43 @@ async def export_hours(
     finally:
         if out:
             stream.close()
+
+
+@main.group(name="discord")
+def discord_group() -> None:
+    """Discord maintenance."""
+
+
+@discord_group.command(name="sync")
+@click.option("--global", "everywhere", is_flag=True, help="Publish to every server (slow).")
+def discord_sync(everywhere: bool) -> None:
+    """Publish the application commands to DISCORD_GUILD_IDS, or globally with --global."""
+    import discord
+
+    from bot.adapters.discord.bot import sync_once
+
+    settings = settings_or_exit()
+    if not settings.DISCORD_BOT_TOKEN:
+        click.echo("pausebot: configuration error: DISCORD_BOT_TOKEN is not set", err=True)
+        sys.exit(EXIT_USAGE)
+    if not everywhere and not settings.DISCORD_GUILD_IDS:
+        click.echo("pausebot: set DISCORD_GUILD_IDS, or sync everywhere with --global", err=True)
+        sys.exit(EXIT_USAGE)
+
+    async def main() -> list[str]:
+        database = Database(settings.DATABASE_URL)
+        runner = CommandRunner(database=database, settings=settings, clock=SystemClock())
+        try:
+            return await sync_once(runner=runner, settings=settings, everywhere=everywhere)
+        finally:
+            await database.dispose()
+
+    try:
+        names = asyncio.run(main())
+    except discord.LoginFailure:
+        click.echo("pausebot: configuration error: Discord refused DISCORD_BOT_TOKEN", err=True)
+        sys.exit(EXIT_USAGE)
+    except discord.HTTPException as exc:
+        refuse(f"Discord refused the sync: {exc}")
+    where = "globally" if everywhere else f"to {len(settings.DISCORD_GUILD_IDS)} server(s)"
+    click.echo(f"Synced /{', /'.join(names)} {where}.")
