@@ -1,0 +1,1 @@
+"""Fakes of the platforms pausebot talks to, for tests."""

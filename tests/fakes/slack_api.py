@@ -1,0 +1,261 @@
+"""A local fake of the Slack Web API (and of response_url and upload URLs) that records calls."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    """One request the fake received: the method and its arguments, whatever their encoding."""
+
+    method: str
+    args: dict[str, Any]
+    body: bytes = b""
+
+
+@dataclass
+class Failure:
+    """A planned failure for the next matching calls."""
+
+    method: str | None
+    remaining: int
+    status: int
+    error: str
+    retry_after: float | None = None
+
+
+@dataclass
+class FakeSlackApi:
+    """The fake server's state: users, channel messages, views, files and every call."""
+
+    bot_user_id: str = "UPAUSEBOT"
+    team_id: str = "T0PAUSE"
+    calls: list[Call] = field(default_factory=list)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    home: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    url: str = ""
+    _runner: web.AppRunner | None = None
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+
+    async def start(self) -> FakeSlackApi:
+        """Listen on a free local port."""
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_post("/response/{key}", self._response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+        return self
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        """The base URL to give as SLACK_API_URL."""
+        return f"{self.url}/api/"
+
+    def response_url(self, key: str = "r1") -> str:
+        """A response_url that lands in `responses`."""
+        return f"{self.url}/response/{key}"
+
+    def add_user(self, user_id: str, name: str, tz: str = "UTC", *, display: str = "") -> None:
+        """A user `users.info` knows."""
+        self.users[user_id] = {
+            "id": user_id,
+            "name": name.lower(),
+            "real_name": name,
+            "tz": tz,
+            "profile": {"display_name": display or name, "real_name": name},
+        }
+
+    def fail_next(
+        self,
+        count: int = 1,
+        *,
+        method: str | None = None,
+        status: int = 429,
+        error: str = "ratelimited",
+        retry_after: float | None = 1,
+    ) -> None:
+        """Answer the next `count` calls (of one method, or any) with an error, 429 by default."""
+        self.failures.append(Failure(method, count, status, error, retry_after))
+
+    def called(self, method: str) -> list[Call]:
+        """The recorded calls of one method, oldest first."""
+        return [call for call in self.calls if call.method == method]
+
+    def _planned_failure(self, method: str) -> web.Response | None:
+        """The planned failure for this call, if any."""
+        for failure in self.failures:
+            if failure.remaining > 0 and failure.method in (None, method):
+                failure.remaining -= 1
+                headers = {}
+                if failure.retry_after is not None:
+                    headers["Retry-After"] = str(failure.retry_after)
+                return web.json_response(
+                    {"ok": False, "error": failure.error}, status=failure.status, headers=headers
+                )
+        return None
+
+    async def _arguments(self, request: web.Request) -> tuple[dict[str, Any], bytes]:
+        """Query, form and JSON arguments together, with JSON-encoded form values decoded."""
+        raw = await request.read()
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json" and raw:
+            args.update(json.loads(raw))
+        elif request.content_type == "application/x-www-form-urlencoded":
+            args.update(await request.post())
+        for key in ("blocks", "view", "metadata", "files"):
+            if isinstance(args.get(key), str) and args[key][:1] in "[{":
+                args[key] = json.loads(args[key])
+        return args, raw
+
+    async def _api(self, request: web.Request) -> web.Response:
+        """Answer one Web API method."""
+        method = request.match_info["method"]
+        args, raw = await self._arguments(request)
+        self.calls.append(Call(method, args, raw))
+        if (failure := self._planned_failure(method)) is not None:
+            return failure
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        result = handler(args)
+        if "error" in result:
+            return web.json_response({"ok": False, **result})
+        return web.json_response({"ok": True, **result})
+
+    def _auth_test(self, _args: dict[str, Any]) -> dict[str, Any]:
+        """Who the bot is."""
+        return {
+            "url": "https://pausebot-test.slack.com/",
+            "team": "pausebot test",
+            "team_id": self.team_id,
+            "user": "pausebot",
+            "user_id": self.bot_user_id,
+            "bot_id": "BPAUSEBOT",
+        }
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A known user, or user_not_found."""
+        user = self.users.get(args.get("user", ""))
+        return {"user": user} if user else {"error": "user_not_found"}
+
+    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The DM channel with a user (D + user id); user_not_found for unknown users."""
+        user = str(args.get("users", ""))
+        if user not in self.users:
+            return {"error": "user_not_found"}
+        if user == self.bot_user_id:
+            return {"error": "cannot_dm_bot"}
+        return {"channel": {"id": "D" + user}}
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Store a message in its channel (channels starting with X do not exist)."""
+        channel = str(args.get("channel", ""))
+        if channel.startswith("X"):
+            return {"error": "channel_not_found"}
+        ts = f"1700000000.{next(self._ids):06d}"
+        posted = {"type": "message", "ts": ts, "text": args.get("text", "")}
+        for key in ("blocks", "metadata"):
+            if key in args:
+                posted[key] = args[key]
+        self.messages.setdefault(channel, []).append(posted)
+        return {"channel": channel, "ts": ts, "message": posted}
+
+    def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Accept an ephemeral message."""
+        return {"message_ts": f"1700000000.{next(self._ids):06d}"}
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A channel's messages, newest first; metadata only when asked for."""
+        channel = str(args.get("channel", ""))
+        if channel.startswith("X"):
+            return {"error": "channel_not_found"}
+        wanted = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = list(reversed(self.messages.get(channel, [])))
+        if not wanted:
+            found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+        return {"messages": found[: int(args.get("limit", 100))], "has_more": False}
+
+    def _new_view(self, view: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
+        """Store a view under an id with a fresh hash."""
+        view_id = view_id or f"V{next(self._ids):08d}"
+        stored = {**view, "id": view_id, "hash": f"h{next(self._ids)}"}
+        self.views[view_id] = stored
+        return stored
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Open a modal (any trigger id works once)."""
+        if not args.get("trigger_id"):
+            return {"error": "invalid_trigger_id"}
+        return {"view": self._new_view(args["view"])}
+
+    def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Replace an open modal."""
+        if args.get("view_id") not in self.views:
+            return {"error": "not_found"}
+        return {"view": self._new_view(args["view"], args["view_id"])}
+
+    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Publish a user's App Home."""
+        view = self._new_view(args["view"])
+        self.home[str(args.get("user_id"))] = view
+        return {"view": view}
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        """An upload URL on this server."""
+        file_id = f"F{next(self._ids):08d}"
+        self.files[file_id] = {"id": file_id, "name": args.get("filename"), "content": None}
+        return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Share uploaded files in a channel."""
+        shared = []
+        for item in args.get("files") or []:
+            stored = self.files.get(item["id"])
+            if stored is None or stored["content"] is None:
+                return {"error": "file_not_found"}
+            stored.update(title=item.get("title"), channel=args.get("channel_id"))
+            stored["initial_comment"] = args.get("initial_comment")
+            shared.append({"id": item["id"], "title": item.get("title")})
+        return {"files": shared}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Receive a file's bytes at its upload URL."""
+        file_id = request.match_info["file_id"]
+        raw = await request.read()
+        self.calls.append(Call("upload", {"file_id": file_id}, raw))
+        if (failure := self._planned_failure("upload")) is not None:
+            return failure
+        if file_id not in self.files:
+            return web.Response(status=404, text="no such upload")
+        self.files[file_id]["content"] = raw
+        return web.Response(text=f"OK - {len(raw)}")
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        """Receive a message posted to a response_url."""
+        body = await request.json()
+        self.calls.append(Call("response_url", {"key": request.match_info["key"], **body}))
+        if (failure := self._planned_failure("response_url")) is not None:
+            return failure
+        self.responses.append(body)
+        return web.Response(text="ok")
