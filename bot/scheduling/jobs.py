@@ -1,0 +1,122 @@
+"""The scheduled jobs: the daily ops summary and pause reminders, each run once per period."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from bot.commands.ops import summary_reply
+from bot.config import Settings
+from bot.core import announcements, reminders, reports
+from bot.core.clock import Clock
+from bot.core.parsing import split_identity
+from bot.core.runs import latest_tick, record_run
+from bot.db.session import Database
+from bot.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+SUMMARY_JOB = "daily_summary"
+SUMMARY_TARGET = "ops"
+
+
+def summary_message(summary: dict[str, Any]) -> dict[str, Any]:
+    """The neutral payload of the daily summary: title, text, fields, table and the data."""
+    reply = summary_reply(summary)
+    table = reply.table
+    return {
+        "event": "daily_summary",
+        "date": summary["date"],
+        "title": reply.title,
+        "text": replace(reply, title="").as_text(),
+        "fields": [list(field) for field in reply.fields],
+        "table": {"columns": list(table.columns), "rows": [list(row) for row in table.rows]}
+        if table is not None
+        else None,
+        "data": summary,
+    }
+
+
+class Jobs:
+    """What the scheduler runs; every run is recorded, so calling one again is harmless."""
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        settings: Settings,
+        clock: Clock,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.clock = clock
+        self.metrics = metrics
+
+    async def run_due(self) -> None:
+        """Run every job whose latest daily time has passed and was not yet run."""
+        await self.daily_summary()
+        await self.pause_reminders()
+
+    async def daily_summary(self) -> bool:
+        """Queue the summary of the day before the latest SUMMARY_TIME to the ops channels."""
+        now = self.clock.now()
+        zone = self.settings.tz
+        tick_day, _ = latest_tick(now, self.settings.SUMMARY_TIME, zone)
+        day = tick_day - timedelta(days=1)
+        channels = [split_identity(key) for key in self.settings.OPS_CHANNELS]
+        if not channels:
+            log.warning("no OPS_CHANNELS set: the daily summary for %s goes nowhere", day)
+            return False
+        try:
+            async with self.database.transaction() as db:
+                if not await record_run(
+                    db, job=SUMMARY_JOB, period=day.isoformat(), target=SUMMARY_TARGET, now=now
+                ):
+                    self._count(SUMMARY_JOB, "already_ran")
+                    return False
+                summary = await reports.daily_summary(db, day=day, zone=zone)
+                queued = await announcements.queue(
+                    db,
+                    kind="summary",
+                    key=f"summary:{day.isoformat()}",
+                    payload=summary_message(summary),
+                    targets=[(platform, "channel", channel) for platform, channel in channels],
+                    now=now,
+                )
+        except Exception:
+            self._count(SUMMARY_JOB, "error")
+            log.exception("daily summary for %s failed", day)
+            return False
+        self._count(SUMMARY_JOB, "ran")
+        log.info("daily summary for %s queued to %d ops channels", day, queued)
+        return True
+
+    async def pause_reminders(self) -> int:
+        """Queue the reminders due by the latest SUMMARY_TIME; returns how many messages."""
+        now = self.clock.now()
+        today, _ = latest_tick(now, self.settings.SUMMARY_TIME, self.settings.tz)
+        try:
+            async with self.database.transaction() as db:
+                queued = await reminders.queue_pause_reminders(
+                    db,
+                    today=today,
+                    zone=self.settings.tz,
+                    every=self.settings.PAUSE_REMINDER_DAYS,
+                    now=now,
+                )
+        except Exception:
+            self._count(reminders.JOB, "error")
+            log.exception("pause reminders for %s failed", today)
+            return 0
+        self._count(reminders.JOB, "ran")
+        if queued:
+            log.info("%d pause reminders queued for %s", queued, today)
+        return queued
+
+    def _count(self, job: str, outcome: str) -> None:
+        """Count a scheduler run."""
+        if self.metrics is not None:
+            self.metrics.scheduler_runs.labels(job=job, outcome=outcome).inc()
