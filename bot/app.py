@@ -43,6 +43,10 @@ async def run_app(settings: Settings, *, console_name: str) -> None:
     web_app = create_web_app(database=database, metrics=metrics)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(database.dispose)
+        if settings.slack_enabled:
+            from bot.adapters.slack.app import start_slack
+
+            await start_slack(settings, runner, web_app, stack)
         try:
             web_runner = await start_web(web_app, host=settings.HTTP_HOST, port=settings.HTTP_PORT)
             stack.push_async_callback(web_runner.cleanup)

@@ -168,8 +168,9 @@ class RecordedSleep:
         self.waits: list[float] = []
 
     async def __call__(self, seconds: float) -> None:
-        """Record a wait."""
-        self.waits.append(seconds)
+        """Record a wait (a zero wait is none)."""
+        if seconds > 0:
+            self.waits.append(seconds)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Coroutine
+from contextlib import AsyncExitStack
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -383,4 +384,20 @@ def register(
     app.view(Callback.LOG_HOURS)(listeners.on_log_submission)
     app.view(Callback.DONE)(listeners.on_done)
     app.event("app_home_opened")(listeners.on_home_opened)
+    return listeners
+
+
+async def start_slack(
+    settings: Settings, runner: CommandRunner, web_app: web.Application, stack: AsyncExitStack
+) -> SlackListeners:
+    """Start Slack for `pausebot run`: Socket Mode with SLACK_APP_TOKEN, else HTTP mode routes."""
+    app = create_slack_app(settings)
+    listeners = register(app, runner)
+    stack.push_async_callback(listeners.drain)
+    if settings.SLACK_APP_TOKEN:
+        handler = await start_socket_mode(app, settings.SLACK_APP_TOKEN)
+        stack.push_async_callback(handler.close_async)
+    else:
+        add_events_route(web_app, app)
+        log.info("Slack HTTP mode: POST %s", EVENTS_PATH)
     return listeners

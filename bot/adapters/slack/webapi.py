@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
-from tenacity.wait import wait_exponential_jitter
+from tenacity.wait import wait_random_exponential
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class WebApi:
         self.client = client
         self.attempts = attempts
         self.rate_limited_attempts = rate_limited_attempts
-        self.max_backoff = max_backoff
+        self.transient_backoff = wait_random_exponential(multiplier=0.5, max=max_backoff)
         self.sleep = sleep
         self.monotonic = monotonic
         self.resume_at: dict[str, float] = {}
@@ -154,11 +154,11 @@ class WebApi:
         return state.attempt_number >= limit
 
     def _backoff(self, state: RetryCallState) -> float:
-        """No extra wait after a 429 (the slot wait covers it); exponential otherwise."""
+        """No extra wait after a 429 (the slot wait covers it); jittered exponential otherwise."""
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, SlackCallError) and exc.retry_after is not None:
             return 0.0
-        return wait_exponential_jitter(initial=0.5, max=self.max_backoff)(state)
+        return self.transient_backoff(state)
 
     async def _wait_for_slot(self, method: str, retry: bool) -> None:
         """Wait out a method's Retry-After; without retries, refuse at once instead."""

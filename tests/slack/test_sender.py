@@ -1,0 +1,119 @@
+"""The Slack sender: DMs, channel posts with outbox metadata, was_sent, and failure mapping."""
+
+from __future__ import annotations
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.ids import OUTBOX_EVENT_TYPE
+from bot.adapters.slack.sender import SlackSender
+from bot.adapters.slack.webapi import WebApi
+from bot.notify.sender import Outgoing, PermanentFailure, RetryLater
+from tests.fakes.slack_api import FakeSlackApi
+from tests.slack.conftest import RecordedSleep
+
+PAYLOAD = {
+    "event": "state_change",
+    "project": "ACME",
+    "to_state": "paused",
+    "title": "ACME is paused",
+    "text": "Acme AI · Labels\nReason: vendor incident <all> & more",
+}
+
+
+def outgoing(target_type: str, target: str, key: str = "change:1") -> Outgoing:
+    """An outbox message for one target."""
+    return Outgoing(
+        id=11,
+        kind="announcement",
+        platform="slack",
+        target_type=target_type,
+        target=target,
+        payload=PAYLOAD,
+        dedupe_key=f"{key}:slack:{target_type}:{target}",
+    )
+
+
+@pytest.fixture
+def sender(slack_api: FakeSlackApi, sleeps: RecordedSleep) -> SlackSender:
+    """A SlackSender on the fake Web API."""
+    client = AsyncWebClient(token="xoxb-test", base_url=slack_api.api_url)
+    return SlackSender(WebApi(client, sleep=sleeps))
+
+
+async def test_dm_opens_a_conversation_and_posts(sender: SlackSender, slack_api: FakeSlackApi):
+    """A user target gets conversations.open then chat.postMessage with the outbox metadata."""
+    message = outgoing("user", "UALICE")
+    await sender.send(message)
+    assert [c.method for c in slack_api.calls] == ["conversations.open", "chat.postMessage"]
+    (posted,) = slack_api.messages["DUALICE"]
+    assert posted["text"] == "ACME is paused"
+    assert posted["metadata"] == {
+        "event_type": OUTBOX_EVENT_TYPE,
+        "event_payload": {"dedupe_key": message.dedupe_key, "outbox_id": 11},
+    }
+    assert "&lt;all&gt; &amp; more" in posted["blocks"][1]["text"]["text"]
+
+
+async def test_channel_post_and_was_sent(sender: SlackSender, slack_api: FakeSlackApi):
+    """A channel post is found again by its dedupe key in conversations.history."""
+    message = outgoing("channel", "C0OPS")
+    assert await sender.was_sent(message) is False
+    await sender.send(message)
+    assert await sender.was_sent(message) is True
+    assert await sender.was_sent(outgoing("channel", "C0OPS", key="change:2")) is False
+    (history, *_rest) = slack_api.called("conversations.history")
+    assert history.args["include_all_metadata"] in (True, "true", "1")
+
+
+async def test_dm_channel_is_opened_once(sender: SlackSender, slack_api: FakeSlackApi):
+    """Two DMs to the same user open the conversation once."""
+    await sender.send(outgoing("user", "UBOB"))
+    await sender.send(outgoing("user", "UBOB", key="change:2"))
+    assert len(slack_api.called("conversations.open")) == 1
+    assert len(slack_api.messages["DUBOB"]) == 2
+
+
+async def test_429_is_retry_later_with_retry_after(sender: SlackSender, slack_api: FakeSlackApi):
+    """A 429 becomes RetryLater carrying Retry-After, and nothing is posted."""
+    slack_api.fail_next(1, method="chat.postMessage", retry_after=12)
+    with pytest.raises(RetryLater) as caught:
+        await sender.send(outgoing("channel", "C0OPS"))
+    assert caught.value.retry_after == 12
+    assert "C0OPS" not in slack_api.messages
+
+
+async def test_server_error_is_retry_later_without_retry_after(
+    sender: SlackSender, slack_api: FakeSlackApi
+):
+    """A 5xx becomes RetryLater without retry_after (the message may have gone out)."""
+    slack_api.fail_next(1, method="chat.postMessage", status=502, error="bad_gateway")
+    with pytest.raises(RetryLater) as caught:
+        await sender.send(outgoing("channel", "C0OPS"))
+    assert caught.value.retry_after is None
+
+
+@pytest.mark.parametrize(
+    ("target_type", "target", "reason"),
+    [
+        ("user", "UNOBODY", "user_not_found"),
+        ("user", "UPAUSEBOT", "cannot_dm_bot"),
+        ("channel", "XGONE", "channel_not_found"),
+    ],
+)
+async def test_undeliverable_targets_fail_for_good(
+    sender: SlackSender, slack_api: FakeSlackApi, target_type: str, target: str, reason: str
+):
+    """Unknown users, the bot itself and missing channels are permanent failures."""
+    slack_api.add_user("UPAUSEBOT", "pausebot")
+    with pytest.raises(PermanentFailure) as caught:
+        await sender.send(outgoing(target_type, target))
+    assert reason in caught.value.reason
+
+
+async def test_was_sent_on_unreadable_channel_is_false(
+    sender: SlackSender, slack_api: FakeSlackApi
+):
+    """When the history cannot be read, was_sent says False so the message is sent."""
+    slack_api.fail_next(1, method="conversations.history", status=200, error="not_in_channel")
+    assert await sender.was_sent(outgoing("channel", "C0PRIVATE")) is False
