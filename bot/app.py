@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.db.session import Database
 from bot.metrics import Metrics
+from bot.notify.runtime import Notifications
 from bot.web import create_web_app, start_web
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,11 @@ async def run_app(settings: Settings, *, console_name: str) -> None:
             discord_bot = PausebotBot(runner=runner, settings=settings)
             discord_bot.launch()
             stack.push_async_callback(discord_bot.shutdown)
+        notifications = Notifications(
+            database=database, settings=settings, clock=clock, metrics=metrics
+        )
+        notifications.start()
+        stack.push_async_callback(notifications.stop)
         if console:
             print(f"pausebot console as console:{console_name}. Type /help; Ctrl-D quits.")
             await console_chat(runner, name=console_name)

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     DISCORD_GUILD_IDS: Annotated[list[int], NoDecode] = Field(default_factory=list)
     DISCORD_API_URL: str | None = None
     DISCORD_GATEWAY_URL: str | None = None
+    OUTBOX_LEASE_SECONDS: int = Field(default=60, ge=5, le=3600)
     HTTP_HOST: str = "127.0.0.1"
     HTTP_PORT: int = Field(default=3000, ge=0, le=65535)
 
