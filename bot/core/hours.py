@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -12,9 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
 from bot.core.parsing import MAX_MINUTES, format_minutes
 from bot.core.people import Person
-from bot.core.projects import current_assignment
-from bot.core.timeline import local_date, paused_whole_day
-from bot.db.models import Contractor, HoursEntry, Project
+from bot.core.timeline import day_bounds, local_date
+from bot.db.models import Assignment, Contractor, HoursEntry, Project, StatusChange
 
 
 @dataclass(frozen=True)
@@ -54,14 +54,15 @@ async def day_total(
     return int((await db.execute(query)).scalar_one())
 
 
-async def _check_cap(
-    db: AsyncSession, *, contractor_id: int, work_date: date, minutes: int, excluding: int | None
-) -> int:
-    """Lock the contractor and refuse if the date's total would pass 24 h; returns the total."""
-    await db.execute(select(Contractor.id).where(Contractor.id == contractor_id).with_for_update())
-    total = await day_total(
-        db, contractor_id=contractor_id, work_date=work_date, excluding=excluding
-    )
+async def _lock_contractor(db: AsyncSession, contractor_id: int) -> None:
+    """Lock the contractor so two entries for one date cannot both pass the cap."""
+    if db.bind.dialect.name != "sqlite":  # SQLite's BEGIN IMMEDIATE already serialises writers
+        lock = select(Contractor.id).where(Contractor.id == contractor_id).with_for_update()
+        await db.execute(lock)
+
+
+def _refuse_over_cap(total: int, minutes: int, work_date: date) -> None:
+    """Refuse when the date's total would pass 24 h, saying how much still fits."""
     if total + minutes > MAX_MINUTES:
         room = MAX_MINUTES - total
         more = f"at most {format_minutes(room)} more fits" if room else "nothing more fits"
@@ -69,7 +70,62 @@ async def _check_cap(
             f"You already have {format_minutes(total)} on {work_date.isoformat()}; "
             f"a day holds 24h, so {more}."
         )
+
+
+async def _check_cap(
+    db: AsyncSession, *, contractor_id: int, work_date: date, minutes: int, excluding: int | None
+) -> int:
+    """Lock the contractor and refuse if the date's total would pass 24 h; returns the total."""
+    await _lock_contractor(db, contractor_id)
+    total = await day_total(
+        db, contractor_id=contractor_id, work_date=work_date, excluding=excluding
+    )
+    _refuse_over_cap(total, minutes, work_date)
     return total + minutes
+
+
+async def _log_facts(
+    db: AsyncSession, *, project: Project, contractor_id: int, work_date: date, zone: ZoneInfo
+) -> tuple[bool, int, bool]:
+    """In one query: assigned now?, the date's total so far, paused for the whole date?"""
+    start, end = day_bounds(work_date, zone)
+    assigned = (
+        select(Assignment.id)
+        .where(
+            Assignment.project_id == project.id,
+            Assignment.contractor_id == contractor_id,
+            Assignment.until.is_(None),
+        )
+        .exists()
+    )
+    total = (
+        select(func.coalesce(func.sum(HoursEntry.minutes), 0))
+        .where(
+            HoursEntry.contractor_id == contractor_id,
+            HoursEntry.work_date == work_date,
+            HoursEntry.deleted_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+    columns = [assigned, total]
+    if project.state_changed_at > start:
+        latest = (
+            select(StatusChange)
+            .where(StatusChange.project_id == project.id, StatusChange.at < end)
+            .order_by(StatusChange.at.desc(), StatusChange.id.desc())
+            .limit(1)
+        )
+        columns += [
+            latest.with_only_columns(StatusChange.to_state).scalar_subquery(),
+            latest.with_only_columns(StatusChange.at).scalar_subquery(),
+        ]
+    row = (await db.execute(select(*columns))).one()
+    if project.state_changed_at <= start:
+        blocked = project.state == "paused"
+    else:
+        latest_state, latest_at = row[2], row[3]
+        blocked = latest_state == "paused" and latest_at <= start
+    return bool(row[0]), int(row[1]), blocked
 
 
 async def entry_for_request(db: AsyncSession, request_key: str) -> HoursEntry | None:
@@ -98,7 +154,11 @@ async def log_hours(
         )
         return Logged(entry=earlier, repeated=True, day_total=total)
     check_window(work_date, today=person.today(now), backdate_days=backdate_days)
-    if not await current_assignment(db, project_id=project.id, contractor_id=contractor.id):
+    await _lock_contractor(db, contractor.id)
+    assigned, total, blocked = await _log_facts(
+        db, project=project, contractor_id=contractor.id, work_date=work_date, zone=person.zone
+    )
+    if not assigned:
         raise NotAllowed(
             f"You are not assigned to {project.code}; type /project status to see your projects, "
             "or ask an admin to assign you."
@@ -110,10 +170,8 @@ async def log_hours(
                 f"{project.code} was closed on {closed_on.isoformat()}; "
                 "it takes no hours for later dates."
             )
-    total = await _check_cap(
-        db, contractor_id=contractor.id, work_date=work_date, minutes=minutes, excluding=None
-    )
-    blocked = await paused_whole_day(db, project_id=project.id, day=work_date, zone=person.zone)
+    _refuse_over_cap(total, minutes, work_date)
+    total += minutes
     entry = HoursEntry(
         contractor_id=contractor.id,
         project_id=project.id,
@@ -125,14 +183,19 @@ async def log_hours(
         request_key=request_key,
         created_at=now,
     )
+    if request_key is None:
+        db.add(entry)
+        await db.flush()
+        return Logged(entry=entry, repeated=False, day_total=total)
     try:
         async with db.begin_nested():
             db.add(entry)
             await db.flush()
     except IntegrityError:
-        if request_key and (earlier := await entry_for_request(db, request_key)):
-            return Logged(entry=earlier, repeated=True, day_total=total - minutes)
-        raise
+        earlier = await entry_for_request(db, request_key)
+        if earlier is None:
+            raise
+        return Logged(entry=earlier, repeated=True, day_total=total - minutes)
     return Logged(entry=entry, repeated=False, day_total=total)
 
 

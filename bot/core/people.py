@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from bot.core.errors import InvalidInput, NotAllowed
 from bot.db.models import Assignment, Contractor, HoursEntry, Identity
@@ -62,8 +63,10 @@ async def ensure_identity(
     db: AsyncSession, *, platform: str, external_id: str, now: datetime, name: str | None = None
 ) -> Identity:
     """The identity `platform:external_id`, created with a new contractor if unseen."""
-    query = select(Identity).where(
-        Identity.platform == platform, Identity.external_id == external_id
+    query = (
+        select(Identity)
+        .options(joinedload(Identity.contractor))
+        .where(Identity.platform == platform, Identity.external_id == external_id)
     )
     identity = (await db.execute(query)).scalar_one_or_none()
     if identity is not None:
@@ -79,7 +82,7 @@ async def ensure_identity(
                 platform=platform,
                 external_id=external_id,
                 display_name=name,
-                contractor_id=contractor.id,
+                contractor=contractor,
                 created_at=now,
             )
             db.add(identity)
@@ -100,30 +103,19 @@ async def resolve(
         now=now,
         name=caller.display_name,
     )
-    contractor = await db.get_one(Contractor, identity.contractor_id)
+    contractor = identity.contractor
     if caller.display_name and identity.display_name != caller.display_name:
         identity.display_name = caller.display_name
         if contractor.display_name in (identity.external_id, None):
             contractor.display_name = caller.display_name
     if caller.tz and not contractor.tz:
         contractor.tz = caller.tz
-    role = contractor.role
-    if await _is_bootstrap_admin(db, contractor.id, admins):
-        role = "admin"
     return Person(
         contractor=contractor,
         identity=caller.key,
-        role=role,
+        role="admin" if caller.key in admins else contractor.role,
         zone=ZoneInfo(contractor.tz or default_tz),
     )
-
-
-async def _is_bootstrap_admin(db: AsyncSession, contractor_id: int, admins: list[str]) -> bool:
-    """Whether any identity of the contractor is listed in PAUSEBOT_ADMINS."""
-    if not admins:
-        return False
-    keys = await identity_keys(db, contractor_id)
-    return any(key in admins for key in keys)
 
 
 async def identity_keys(db: AsyncSession, contractor_id: int) -> list[str]:
@@ -182,8 +174,3 @@ async def _close_duplicate_assignments(db: AsyncSession, *, contractor_id: int, 
         if assignment.project_id in seen:
             assignment.until = max(now, assignment.since)
         seen.add(assignment.project_id)
-
-
-async def count_contractors(db: AsyncSession) -> int:
-    """How many contractors exist."""
-    return (await db.execute(select(func.count(Contractor.id)))).scalar_one()

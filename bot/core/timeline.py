@@ -83,30 +83,3 @@ async def project_pauses(db: AsyncSession, project_ids: list[int] | None = None)
     if project_ids is not None:
         query = query.where(StatusChange.project_id.in_(project_ids))
     return pauses_from((await db.execute(query)).scalars())
-
-
-async def paused_whole_day(db: AsyncSession, *, project_id: int, day: date, zone: ZoneInfo) -> bool:
-    """Whether the project was paused from the start of the local date with no change since."""
-    start, end = day_bounds(day, zone)
-    before = (
-        await db.execute(
-            select(StatusChange.to_state)
-            .where(StatusChange.project_id == project_id, StatusChange.at <= start)
-            .order_by(StatusChange.at.desc(), StatusChange.id.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-    if before != "paused":
-        return False
-    during = (
-        await db.execute(
-            select(StatusChange.id)
-            .where(
-                StatusChange.project_id == project_id,
-                StatusChange.at > start,
-                StatusChange.at < end,
-            )
-            .limit(1)
-        )
-    ).first()
-    return during is None
