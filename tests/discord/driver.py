@@ -97,7 +97,9 @@ class Driver:
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Options typed as the registered command declares them, and the resolved objects."""
         command = self.bot.tree.get_command(group).get_command(name)  # type: ignore[union-attr]
+        # Options by their Python name (`first`) or their Discord name (`from`).
         params = {param.display_name: param for param in command.parameters}
+        params |= {param.name: param for param in command.parameters}
         options, resolved = [], {"users": {}, "members": {}, "channels": {}}
         for option_name, value in values.items():
             param = params[option_name]
@@ -111,7 +113,7 @@ class Driver:
             elif isinstance(value, Channel):
                 raw = str(value.id)
                 resolved["channels"][raw] = value.payload()
-            option = {"name": option_name, "type": param.type.value, "value": raw}
+            option = {"name": param.display_name, "type": param.type.value, "value": raw}
             if option_name == focused:
                 option["focused"] = True
             options.append(option)

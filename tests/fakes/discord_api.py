@@ -427,7 +427,7 @@ class FakeDiscord:
             body = call.body or {}
             log.followups.append(body)
             original = log.original
-            if original is not None and original["flags"] & LOADING:
+            if original is not None and original["flags"] & LOADING and not log.original_deleted:
                 # The first follow-up after a defer edits the loading message; its flags stay.
                 original["flags"] &= ~LOADING
                 original["embeds"] = body.get("embeds") or []
