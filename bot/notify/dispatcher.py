@@ -183,6 +183,12 @@ class Dispatcher:
         self.metrics.outbox_pending.set(counts.get("pending", 0) + counts.get("sending", 0))
         self.metrics.outbox_failed.set(counts.get("failed", 0))
 
+    def _idle_seconds(self) -> float:
+        """How long to wait when idle: the poll interval, or less when a hold ends sooner."""
+        now = self.clock.now()
+        ends = [(at - now).total_seconds() for at in self.limits.held_until.values() if at > now]
+        return min([self.poll_seconds, *ends])
+
     async def run(self) -> None:
         """Deliver until cancelled, polling when idle."""
         log.info("delivering on %s as %s", ", ".join(sorted(self.senders)), self.worker)
@@ -197,5 +203,5 @@ class Dispatcher:
                 await asyncio.sleep(0)
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                await asyncio.wait_for(self._wake.wait(), timeout=self._idle_seconds())
             self._wake.clear()
