@@ -242,14 +242,11 @@ async def export_hours(
     stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
     try:
         async with database.sessionmaker() as session:
-            rows = export.hours_rows(
+            batches = export.hours_batches(
                 session, first=start, last=end, include_deleted=include_deleted
             )
-            chunks = (
-                export.csv_chunks(rows, include_deleted=include_deleted)
-                if fmt == "csv"
-                else export.json_chunks(rows)
-            )
+            render = export.csv_chunks if fmt == "csv" else export.json_chunks
+            chunks = render(batches, include_deleted=include_deleted)
             async for chunk in chunks:
                 stream.write(chunk)
     finally:

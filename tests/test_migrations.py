@@ -1,5 +1,6 @@
 """Migrations create the whole schema on an empty database and match the models."""
 
+import asyncio
 import uuid
 
 from alembic import command
@@ -19,7 +20,10 @@ def _check(connection) -> list[str]:
 async def test_upgrade_on_an_empty_database_then_check_is_clean(tmp_path):
     """`upgrade head` on an empty database creates every table and `alembic check` is clean."""
     name = f"pausebot_migrate_{uuid.uuid4().hex[:8]}"
-    url = fresh_postgres_url(name) if POSTGRES_URL else f"sqlite:///{tmp_path / 'empty.db'}"
+    if POSTGRES_URL:
+        url = await asyncio.to_thread(fresh_postgres_url, name)
+    else:
+        url = f"sqlite:///{tmp_path / 'empty.db'}"
     database = Database(url)
     try:
         await database.upgrade()
@@ -31,4 +35,4 @@ async def test_upgrade_on_an_empty_database_then_check_is_clean(tmp_path):
     finally:
         await database.dispose()
         if POSTGRES_URL:
-            drop_postgres(name)
+            await asyncio.to_thread(drop_postgres, name)

@@ -139,15 +139,22 @@ async def export_(ctx: Context, args: list[str]) -> Reply:
     last = ctx.date(args[1]) if len(args) > 1 else None
     if first and last and first > last:
         raise InvalidInput(f"{first} is after {last}; give the earlier date first.")
-    rows = export.hours_rows(ctx.db, first=first, last=last)
-    content = "".join([chunk async for chunk in export.csv_chunks(rows)]).encode()
-    lines = content.count(b"\n") - 1
+    counted = 0
+
+    async def counting() -> export.Batches:
+        """The export's batches, counting the rows as they pass."""
+        nonlocal counted
+        async for batch in export.hours_batches(ctx.db, first=first, last=last):
+            counted += len(batch)
+            yield batch
+
+    content = "".join([chunk async for chunk in export.csv_chunks(counting())]).encode()
     name = f"pausebot-hours-{first or 'all'}-{last or ctx.today}.csv"
     return Reply(
         title="Hours export",
-        text=f"{lines} entries.",
+        text=f"{counted} entries.",
         attachment=Attachment(name, content),
-        data={"filename": name, "entries": lines},
+        data={"filename": name, "entries": counted},
     )
 
 

@@ -1,4 +1,4 @@
-"""Hours export, streamed row by row as dicts, CSV lines or JSON."""
+"""Hours export, streamed in batches of rows as CSV or JSON text."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import io
 import json
 from collections.abc import AsyncIterator
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,17 +25,24 @@ COLUMNS = (
     "note",
     "created_at",
 )
-BATCH = 2000
+BATCH = 5000
+
+Batches = AsyncIterator[list[tuple]]
 
 
-async def hours_rows(
+def columns(include_deleted: bool) -> tuple[str, ...]:
+    """The exported columns, with deleted_at when deleted entries are included."""
+    return (*COLUMNS, "deleted_at") if include_deleted else COLUMNS
+
+
+async def hours_batches(
     db: AsyncSession,
     *,
     first: date | None = None,
     last: date | None = None,
     include_deleted: bool = False,
-) -> AsyncIterator[dict[str, Any]]:
-    """Every hours entry in the range, oldest first, without loading the table into memory."""
+) -> Batches:
+    """Every hours entry in the range, oldest first, a batch at a time, never the whole table."""
     query = (
         select(
             HoursEntry.id,
@@ -64,37 +70,40 @@ async def hours_rows(
     if not include_deleted:
         query = query.where(HoursEntry.deleted_at.is_(None))
     result = await db.stream(query)
-    async for row in result:
-        item = dict(zip(COLUMNS, row[:10], strict=True))
-        item["work_date"] = item["work_date"].isoformat()
-        item["created_at"] = item["created_at"].isoformat()
-        if include_deleted:
-            item["deleted_at"] = row[10].isoformat() if row[10] else None
-        yield item
+    async for partition in result.partitions():
+        batch = []
+        for row in partition:
+            values = (*row[:5], row[5].isoformat(), *row[6:9], row[9].isoformat())
+            if include_deleted:
+                values += (row[10].isoformat() if row[10] else None,)
+            batch.append(values)
+        yield batch
 
 
-async def csv_chunks(rows: AsyncIterator[dict[str, Any]], *, include_deleted: bool = False):
-    """CSV text for the rows: the header first, then about a thousand rows per chunk."""
-    columns = [*COLUMNS, "deleted_at"] if include_deleted else list(COLUMNS)
+async def csv_chunks(batches: Batches, *, include_deleted: bool = False) -> AsyncIterator[str]:
+    """CSV text: the header, then one chunk per batch of rows."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    count = 0
-    async for row in rows:
-        writer.writerow(row)
-        count += 1
-        if count % 1000 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns(include_deleted))
+    async for batch in batches:
+        writer.writerows(batch)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
     yield buffer.getvalue()
 
 
-async def json_chunks(rows: AsyncIterator[dict[str, Any]]):
-    """A JSON list of the rows, one element per chunk."""
-    first = True
+async def json_chunks(batches: Batches, *, include_deleted: bool = False) -> AsyncIterator[str]:
+    """A JSON list of objects, one chunk per batch of rows."""
+    names = columns(include_deleted)
+    separator = "\n"
     yield "["
-    async for row in rows:
-        yield ("\n" if first else ",\n") + json.dumps(row, ensure_ascii=False)
-        first = False
+    async for batch in batches:
+        parts = []
+        for row in batch:
+            parts.append(
+                separator + json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False)
+            )
+            separator = ",\n"
+        yield "".join(parts)
     yield "\n]\n"

@@ -188,7 +188,15 @@ class HoursEntry(Base):
         CheckConstraint("minutes between 1 and 1440", name="minutes"),
         Index("ix_hours_date_project", "work_date", "project_id", "kind", "minutes", "deleted_at"),
         Index("ix_hours_contractor_date", "contractor_id", "work_date"),
-        Index("ix_hours_project_date", "project_id", "work_date"),
+        Index(
+            "ix_hours_project_kind_date",
+            "project_id",
+            "kind",
+            "work_date",
+            "contractor_id",
+            "minutes",
+            "deleted_at",
+        ),
     )
 
 
