@@ -10,6 +10,7 @@ from bot.core.parsing import (
     format_minutes,
     looks_like_date,
     looks_like_duration,
+    parse_code,
     parse_duration,
     parse_zone,
 )
@@ -52,7 +53,7 @@ def parse_entry_id(text: str) -> int:
 async def log(ctx: Context, args: list[str]) -> Reply:
     """Log hours; blocked when the project was paused all day."""
     need(args, 2, LOG_USAGE)
-    project = await ctx.project(args[0])
+    code = parse_code(args[0])
     minutes, rest = take_duration(args[1:], LOG_USAGE)
     work_date = ctx.today
     if rest and looks_like_date(rest[0]):
@@ -61,7 +62,7 @@ async def log(ctx: Context, args: list[str]) -> Reply:
     logged = await hours.log_hours(
         ctx.db,
         person=ctx.person,
-        project=project,
+        code=code,
         minutes=minutes,
         work_date=work_date,
         note=" ".join(rest),
@@ -69,7 +70,7 @@ async def log(ctx: Context, args: list[str]) -> Reply:
         backdate_days=ctx.settings.HOURS_BACKDATE_DAYS,
         request_key=ctx.request_key,
     )
-    entry = logged.entry
+    entry, project = logged.entry, logged.project
     when = entry.work_date.isoformat()
     title = f"Logged {format_minutes(entry.minutes)} on {project.code} for {when}"
     if entry.kind == "blocked":

@@ -13,15 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
 from bot.core.parsing import MAX_MINUTES, format_minutes
 from bot.core.people import Person
+from bot.core.projects import get_project
 from bot.core.timeline import day_bounds, local_date
 from bot.db.models import Assignment, Contractor, HoursEntry, Project, StatusChange
 
 
 @dataclass(frozen=True)
 class Logged:
-    """A logged entry, whether it repeated an earlier request, and the day's new total."""
+    """A logged entry, its project, whether it repeated an earlier request, the day's total."""
 
     entry: HoursEntry
+    project: Project
     repeated: bool
     day_total: int
 
@@ -84,15 +86,16 @@ async def _check_cap(
     return total + minutes
 
 
-async def _log_facts(
-    db: AsyncSession, *, project: Project, contractor_id: int, work_date: date, zone: ZoneInfo
-) -> tuple[bool, int, bool]:
-    """In one query: assigned now?, the date's total so far, paused for the whole date?"""
+async def _project_with_facts(
+    db: AsyncSession, *, code: str, contractor_id: int, work_date: date, zone: ZoneInfo
+) -> tuple[Project, bool, int, bool]:
+    """In one query: the project, whether the contractor is assigned, the date's total so far,
+    and whether the project was paused for the whole date."""
     start, end = day_bounds(work_date, zone)
     assigned = (
         select(Assignment.id)
         .where(
-            Assignment.project_id == project.id,
+            Assignment.project_id == Project.id,
             Assignment.contractor_id == contractor_id,
             Assignment.until.is_(None),
         )
@@ -107,25 +110,25 @@ async def _log_facts(
         )
         .scalar_subquery()
     )
-    columns = [assigned, total]
-    if project.state_changed_at > start:
-        latest = (
-            select(StatusChange)
-            .where(StatusChange.project_id == project.id, StatusChange.at < end)
-            .order_by(StatusChange.at.desc(), StatusChange.id.desc())
-            .limit(1)
-        )
-        columns += [
-            latest.with_only_columns(StatusChange.to_state).scalar_subquery(),
-            latest.with_only_columns(StatusChange.at).scalar_subquery(),
-        ]
-    row = (await db.execute(select(*columns))).one()
-    if project.state_changed_at <= start:
-        blocked = project.state == "paused"
-    else:
-        latest_state, latest_at = row[2], row[3]
-        blocked = latest_state == "paused" and latest_at <= start
-    return bool(row[0]), int(row[1]), blocked
+    latest = (
+        select(StatusChange)
+        .where(StatusChange.project_id == Project.id, StatusChange.at < end)
+        .order_by(StatusChange.at.desc(), StatusChange.id.desc())
+        .limit(1)
+    )
+    query = select(
+        Project,
+        assigned,
+        total,
+        latest.with_only_columns(StatusChange.to_state).scalar_subquery(),
+        latest.with_only_columns(StatusChange.at).scalar_subquery(),
+    ).where(Project.code == code)
+    row = (await db.execute(query)).first()
+    if row is None:
+        await get_project(db, code)  # raises NotFound naming the nearest codes
+    project, is_assigned, day_minutes, latest_state, latest_at = row
+    blocked = latest_state == "paused" and latest_at <= start
+    return project, bool(is_assigned), int(day_minutes), blocked
 
 
 async def entry_for_request(db: AsyncSession, request_key: str) -> HoursEntry | None:
@@ -138,7 +141,7 @@ async def log_hours(
     db: AsyncSession,
     *,
     person: Person,
-    project: Project,
+    code: str,
     minutes: int,
     work_date: date,
     note: str,
@@ -152,11 +155,12 @@ async def log_hours(
         total = await day_total(
             db, contractor_id=earlier.contractor_id, work_date=earlier.work_date
         )
-        return Logged(entry=earlier, repeated=True, day_total=total)
+        project = await db.get_one(Project, earlier.project_id)
+        return Logged(entry=earlier, project=project, repeated=True, day_total=total)
     check_window(work_date, today=person.today(now), backdate_days=backdate_days)
     await _lock_contractor(db, contractor.id)
-    assigned, total, blocked = await _log_facts(
-        db, project=project, contractor_id=contractor.id, work_date=work_date, zone=person.zone
+    project, assigned, total, blocked = await _project_with_facts(
+        db, code=code, contractor_id=contractor.id, work_date=work_date, zone=person.zone
     )
     if not assigned:
         raise NotAllowed(
@@ -186,7 +190,7 @@ async def log_hours(
     if request_key is None:
         db.add(entry)
         await db.flush()
-        return Logged(entry=entry, repeated=False, day_total=total)
+        return Logged(entry=entry, project=project, repeated=False, day_total=total)
     try:
         async with db.begin_nested():
             db.add(entry)
@@ -195,8 +199,8 @@ async def log_hours(
         earlier = await entry_for_request(db, request_key)
         if earlier is None:
             raise
-        return Logged(entry=earlier, repeated=True, day_total=total - minutes)
-    return Logged(entry=entry, repeated=False, day_total=total)
+        return Logged(entry=earlier, project=project, repeated=True, day_total=total - minutes)
+    return Logged(entry=entry, project=project, repeated=False, day_total=total)
 
 
 async def own_entry(
