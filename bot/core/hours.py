@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,17 +86,13 @@ async def _check_cap(
     return total + minutes
 
 
-async def _project_with_facts(
-    db: AsyncSession, *, code: str, contractor_id: int, work_date: date, zone: ZoneInfo
-) -> tuple[Project, bool, int, bool]:
-    """In one query: the project, whether the contractor is assigned, the date's total so far,
-    and whether the project was paused for the whole date."""
-    start, end = day_bounds(work_date, zone)
+def _project_with_facts_query():
+    """The project by code, and what logging on it needs, as one statement built once."""
     assigned = (
         select(Assignment.id)
         .where(
             Assignment.project_id == Project.id,
-            Assignment.contractor_id == contractor_id,
+            Assignment.contractor_id == bindparam("contractor_id"),
             Assignment.until.is_(None),
         )
         .exists()
@@ -104,26 +100,38 @@ async def _project_with_facts(
     total = (
         select(func.coalesce(func.sum(HoursEntry.minutes), 0))
         .where(
-            HoursEntry.contractor_id == contractor_id,
-            HoursEntry.work_date == work_date,
+            HoursEntry.contractor_id == bindparam("contractor_id"),
+            HoursEntry.work_date == bindparam("work_date"),
             HoursEntry.deleted_at.is_(None),
         )
         .scalar_subquery()
     )
     latest = (
         select(StatusChange)
-        .where(StatusChange.project_id == Project.id, StatusChange.at < end)
+        .where(StatusChange.project_id == Project.id, StatusChange.at < bindparam("day_end"))
         .order_by(StatusChange.at.desc(), StatusChange.id.desc())
         .limit(1)
     )
-    query = select(
+    return select(
         Project,
         assigned,
         total,
         latest.with_only_columns(StatusChange.to_state).scalar_subquery(),
         latest.with_only_columns(StatusChange.at).scalar_subquery(),
-    ).where(Project.code == code)
-    row = (await db.execute(query)).first()
+    ).where(Project.code == bindparam("code"))
+
+
+PROJECT_WITH_FACTS = _project_with_facts_query()
+
+
+async def _project_with_facts(
+    db: AsyncSession, *, code: str, contractor_id: int, work_date: date, zone: ZoneInfo
+) -> tuple[Project, bool, int, bool]:
+    """In one query: the project, whether the contractor is assigned, the date's total so far,
+    and whether the project was paused for the whole date."""
+    start, end = day_bounds(work_date, zone)
+    params = {"code": code, "contractor_id": contractor_id, "work_date": work_date, "day_end": end}
+    row = (await db.execute(PROJECT_WITH_FACTS, params)).first()
     if row is None:
         await get_project(db, code)  # raises NotFound naming the nearest codes
     project, is_assigned, day_minutes, latest_state, latest_at = row

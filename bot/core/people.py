@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -59,16 +59,22 @@ class Person:
             )
 
 
+IDENTITY_WITH_CONTRACTOR = (
+    select(Identity)
+    .options(joinedload(Identity.contractor))
+    .where(
+        Identity.platform == bindparam("platform"),
+        Identity.external_id == bindparam("external_id"),
+    )
+)
+
+
 async def ensure_identity(
     db: AsyncSession, *, platform: str, external_id: str, now: datetime, name: str | None = None
 ) -> Identity:
     """The identity `platform:external_id`, created with a new contractor if unseen."""
-    query = (
-        select(Identity)
-        .options(joinedload(Identity.contractor))
-        .where(Identity.platform == platform, Identity.external_id == external_id)
-    )
-    identity = (await db.execute(query)).scalar_one_or_none()
+    params = {"platform": platform, "external_id": external_id}
+    identity = (await db.execute(IDENTITY_WITH_CONTRACTOR, params)).scalar_one_or_none()
     if identity is not None:
         return identity
     try:
@@ -88,7 +94,7 @@ async def ensure_identity(
             db.add(identity)
             await db.flush()
     except IntegrityError:
-        identity = (await db.execute(query)).scalar_one()
+        identity = (await db.execute(IDENTITY_WITH_CONTRACTOR, params)).scalar_one()
     return identity
 
 
