@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -223,3 +226,14 @@ async def test_expired_trigger_is_reported(slack: SlackHarness):
     await slack.command("/hours", "log", user="UALICE")
     (reply,) = slack.fake.responses
     assert "expired_trigger_id" in reply["text"] and "/hours log CODE DURATION" in reply["text"]
+
+
+async def test_concurrent_double_submission_creates_one_entry(slack: SlackHarness):
+    """Two submissions of the same modal arriving together create one entry."""
+    await setup_project(slack)
+    modal = await open_modal(slack)
+    form = urlencode({"payload": json.dumps(submission(modal, duration="3h"))})
+    answers = await asyncio.gather(slack.post(form), slack.post(form))
+    await slack.settle()
+    assert [a.body["response_action"] for a in answers] == ["update", "update"]
+    assert [entry["minutes"] for entry in await week_entries(slack)] == [180]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import text
@@ -11,6 +13,7 @@ from bot.core.people import Caller
 from bot.db.session import Database
 from tests.slack.conftest import SlackHarness
 from tests.slack.test_commands import setup_project
+from tests.slack.test_modal import open_modal, submission
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -137,3 +140,24 @@ async def test_url_verification_is_answered(slack: SlackHarness):
     answer = await slack.post(body, content_type="application/json")
     assert answer.status == 200
     assert answer.body == {"challenge": "pausebot-challenge"}
+
+
+async def test_slow_database_modal_is_updated_later(slack: SlackHarness, database: Database):
+    """With the database locked, a submitted modal shows "working on it", then the result."""
+    await setup_project(slack)
+    modal = await open_modal(slack)
+    slack.listeners.ack_budget = 0.05
+    lock = await hold_write_lock(database)
+    try:
+        answer = await slack.post(urlencode({"payload": json.dumps(submission(modal))}))
+        assert answer.body["response_action"] == "update"
+        assert "Working on it" in str(answer.body["view"]["blocks"])
+        assert slack.fake.called("views.update") == []
+    finally:
+        await lock.rollback()
+        await lock.close()
+    await slack.settle()
+    (update,) = slack.fake.called("views.update")
+    assert update.args["view_id"] == modal["id"]
+    assert "Logged 2h on ACME" in str(update.args["view"]["blocks"])
+    assert len(await entries(slack)) == 1
