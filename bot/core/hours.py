@@ -15,7 +15,7 @@ from bot.core.parsing import MAX_MINUTES, format_minutes
 from bot.core.people import Person
 from bot.core.projects import get_project
 from bot.core.timeline import day_bounds, local_date
-from bot.db.models import Assignment, Contractor, HoursEntry, Project, StatusChange
+from bot.db.models import Assignment, HoursEntry, Project, StatusChange
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,6 @@ async def day_total(
     return int((await db.execute(query)).scalar_one())
 
 
-async def _lock_contractor(db: AsyncSession, contractor_id: int) -> None:
-    """Lock the contractor so two entries for one date cannot both pass the cap."""
-    if db.bind.dialect.name != "sqlite":  # SQLite's BEGIN IMMEDIATE already serialises writers
-        lock = select(Contractor.id).where(Contractor.id == contractor_id).with_for_update()
-        await db.execute(lock)
-
-
 def _refuse_over_cap(total: int, minutes: int, work_date: date) -> None:
     """Refuse when the date's total would pass 24 h, saying how much still fits."""
     if total + minutes > MAX_MINUTES:
@@ -77,8 +70,7 @@ def _refuse_over_cap(total: int, minutes: int, work_date: date) -> None:
 async def _check_cap(
     db: AsyncSession, *, contractor_id: int, work_date: date, minutes: int, excluding: int | None
 ) -> int:
-    """Lock the contractor and refuse if the date's total would pass 24 h; returns the total."""
-    await _lock_contractor(db, contractor_id)
+    """Refuse if the date's total would pass 24 h (the caller's row is locked); returns it."""
     total = await day_total(
         db, contractor_id=contractor_id, work_date=work_date, excluding=excluding
     )
@@ -166,7 +158,6 @@ async def log_hours(
         project = await db.get_one(Project, earlier.project_id)
         return Logged(entry=earlier, project=project, repeated=True, day_total=total)
     check_window(work_date, today=person.today(now), backdate_days=backdate_days)
-    await _lock_contractor(db, contractor.id)
     project, assigned, total, blocked = await _project_with_facts(
         db, code=code, contractor_id=contractor.id, work_date=work_date, zone=person.zone
     )

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
 from bot.core.errors import InvalidInput, NotAllowed
 from bot.db.models import Assignment, Contractor, HoursEntry, Identity
@@ -61,20 +61,31 @@ class Person:
 
 IDENTITY_WITH_CONTRACTOR = (
     select(Identity)
-    .options(joinedload(Identity.contractor))
+    .join(Identity.contractor)
+    .options(contains_eager(Identity.contractor))
     .where(
         Identity.platform == bindparam("platform"),
         Identity.external_id == bindparam("external_id"),
     )
 )
+# The caller's contractor row stays locked to the end of the command, so one person's commands
+# run one at a time (the 24 h cap relies on it). SQLite's BEGIN IMMEDIATE does the same.
+CALLER_WITH_CONTRACTOR = IDENTITY_WITH_CONTRACTOR.with_for_update(key_share=True, of=Contractor)
 
 
 async def ensure_identity(
-    db: AsyncSession, *, platform: str, external_id: str, now: datetime, name: str | None = None
+    db: AsyncSession,
+    *,
+    platform: str,
+    external_id: str,
+    now: datetime,
+    name: str | None = None,
+    lock: bool = False,
 ) -> Identity:
     """The identity `platform:external_id`, created with a new contractor if unseen."""
     params = {"platform": platform, "external_id": external_id}
-    identity = (await db.execute(IDENTITY_WITH_CONTRACTOR, params)).scalar_one_or_none()
+    query = CALLER_WITH_CONTRACTOR if lock else IDENTITY_WITH_CONTRACTOR
+    identity = (await db.execute(query, params)).scalar_one_or_none()
     if identity is not None:
         return identity
     try:
@@ -94,7 +105,7 @@ async def ensure_identity(
             db.add(identity)
             await db.flush()
     except IntegrityError:
-        identity = (await db.execute(IDENTITY_WITH_CONTRACTOR, params)).scalar_one()
+        identity = (await db.execute(query, params)).scalar_one()
     return identity
 
 
@@ -108,6 +119,7 @@ async def resolve(
         external_id=caller.external_id,
         now=now,
         name=caller.display_name,
+        lock=True,
     )
     contractor = identity.contractor
     if caller.display_name and identity.display_name != caller.display_name:

@@ -1,5 +1,6 @@
 """The rules for hours: blocked days around pauses, time zones, the cap, the window, ownership."""
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -244,3 +245,14 @@ async def test_two_word_duration_and_note(acme, say):
     assert reply.data["minutes"] == 135
     assert reply.data["work_date"] == "2026-03-03"
     assert reply.data["note"] == "fixed edge cases today"
+
+
+async def test_cap_holds_when_logs_race(acme, say, database):
+    """Ten 5h entries for one date sent at once: four fit in 24h, six are refused."""
+    await say.ok("bob", "/hours week")
+    replies = await asyncio.gather(
+        *(say("bob", f"/hours log ACME 5h yesterday race {n}") for n in range(10))
+    )
+    assert sorted(reply.ok for reply in replies) == [False] * 6 + [True] * 4
+    week = await say.ok("bob", "/hours week yesterday")
+    assert sum(entry["minutes"] for entry in week.data["entries"]) == 4 * 5 * 60
