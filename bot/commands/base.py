@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands.reply import Reply
 from bot.config import Settings
 from bot.core.errors import InvalidInput
-from bot.core.parsing import parse_code, parse_date, parse_identity
+from bot.core.parsing import mention_name, parse_code, parse_date, parse_identity
 from bot.core.people import Caller, Person, ensure_identity
 from bot.core.projects import get_project
 from bot.db.models import Contractor, Project
@@ -55,7 +55,11 @@ class Context:
                     "or @slack:U024BE7LH."
                 )
             identity = await ensure_identity(
-                self.db, platform=named[0], external_id=named[1], now=self.now
+                self.db,
+                platform=named[0],
+                external_id=named[1],
+                now=self.now,
+                name=mention_name(word),
             )
             found.append(await self.db.get_one(Contractor, identity.contractor_id))
         return found

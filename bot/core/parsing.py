@@ -19,7 +19,7 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_SHAPED = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}(/\d{2,4})?")
 _EXTERNAL_ID = r"[A-Za-z0-9._-]+"
 _IDENTITY = re.compile(rf"@?({'|'.join(PLATFORMS)}):({_EXTERNAL_ID})")
-_SLACK_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_SLACK_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 _DISCORD_USER = re.compile(r"<@!?(\d+)>")
 _CONSOLE_USER = re.compile(rf"@({_EXTERNAL_ID})")
 _CHANNEL = re.compile(rf"#({'|'.join(PLATFORMS)}):({_EXTERNAL_ID})")
@@ -139,6 +139,12 @@ def parse_identity(text: str, platform: str) -> tuple[str, str] | None:
     if platform == "console" and (match := _CONSOLE_USER.fullmatch(raw)):
         return "console", match.group(1)
     return None
+
+
+def mention_name(text: str) -> str | None:
+    """The display name a Slack mention carries (`<@U024BE7LH|bob>` gives bob), if any."""
+    match = _SLACK_USER.fullmatch(text.strip())
+    return (match.group(2) or None) if match else None
 
 
 def parse_channel(text: str, platform: str) -> tuple[str, str] | None:

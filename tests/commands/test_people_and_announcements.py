@@ -63,3 +63,12 @@ async def test_pause_queues_each_recipient_once(say, database, settings):
     assert len(await outbox(database)) == 2 * len(expected)
     assert not (await say("admin", "/project resume ACME")).ok
     assert len(await outbox(database)) == 2 * len(expected)
+
+
+async def test_slack_mention_names_a_new_person(runner):
+    """Assigning `<@U0ALICE|alice>` creates her with the name the mention carries."""
+    admin = Caller("slack", "U0ADMIN", "Admin")
+    runner.settings = runner.settings.model_copy(update={"PAUSEBOT_ADMINS": ["slack:U0ADMIN"]})
+    assert (await runner.run_line(admin, '/project add ACME "Acme AI" "Labeling"')).ok
+    reply = await runner.run_line(admin, "/project assign ACME <@U0ALICE|alice>")
+    assert reply.data["assigned"] == ["alice"]

@@ -11,6 +11,7 @@ from bot.commands.grammar import split_command, split_words
 from bot.core.errors import InvalidInput
 from bot.core.parsing import (
     format_minutes,
+    mention_name,
     parse_channel,
     parse_code,
     parse_date,
@@ -241,3 +242,10 @@ def test_split_command():
 def test_tomorrow_parses_so_the_window_can_refuse_it():
     """`tomorrow` is understood (and refused later as a future date, not taken as a note)."""
     assert parse_date("tomorrow", WED) == date(2026, 3, 5)
+
+
+def test_slack_mentions_carry_names():
+    """`<@U…|name>` gives the name used for a person pausebot has not seen yet."""
+    assert mention_name("<@U024BE7LH|bob>") == "bob"
+    assert mention_name("<@U024BE7LH>") is None
+    assert mention_name("@bob") is None
