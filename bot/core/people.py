@@ -123,9 +123,9 @@ async def resolve(
     )
     contractor = identity.contractor
     if caller.display_name and identity.display_name != caller.display_name:
-        identity.display_name = caller.display_name
-        if contractor.display_name in (identity.external_id, None):
+        if contractor.display_name in (identity.external_id, identity.display_name, None):
             contractor.display_name = caller.display_name
+        identity.display_name = caller.display_name
     if caller.tz and not contractor.tz:
         contractor.tz = caller.tz
     return Person(
