@@ -4,11 +4,16 @@ Every process may deliver. A claim moves due rows to `sending` under a lease, in
 transaction that locks them (`FOR UPDATE SKIP LOCKED` on PostgreSQL, SQLite's write lock
 otherwise), so no two processes hold the same row. Every later write is fenced on the claim:
 a process whose lease ran out and was taken over by another writes nothing.
+
+The two writes every message needs, "a send begins" and "sent", are group-committed: the
+concurrent senders' requests that arrive while one such write runs go together in the next
+transaction, and each caller waits until its own row is written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
@@ -41,6 +46,48 @@ def _outgoing(row: OutboxMessage) -> Outgoing:
     )
 
 
+class GroupWrite:
+    """Writes rows in groups: everything submitted while one write runs goes in the next."""
+
+    def __init__(self, write: Callable[[list[int], datetime], Awaitable[set[int]]]) -> None:
+        self.write = write
+        self.waiting: dict[int, asyncio.Future[bool]] = {}
+        self.now: datetime | None = None
+        self.running: asyncio.Task[None] | None = None
+
+    async def submit(self, row_id: int, now: datetime) -> bool:
+        """Write one row in the next group; True when the row was written (still ours)."""
+        future = asyncio.get_running_loop().create_future()
+        self.waiting[row_id] = future
+        self.now = now if self.now is None else max(self.now, now)
+        if self.running is None:
+            self.running = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        """Write groups until nobody waits; if cancelled, so are the callers still waiting."""
+        group: dict[int, asyncio.Future[bool]] = {}
+        try:
+            while self.waiting:
+                await asyncio.sleep(0)  # callers ready in this turn of the loop join the group
+                group, now = self.waiting, self.now
+                self.waiting, self.now = {}, None
+                try:
+                    written = await self.write(list(group), now)
+                except Exception as exc:
+                    for future in group.values():
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for row_id, future in group.items():
+                    if not future.done():
+                        future.set_result(row_id in written)
+        finally:
+            self.running = None
+            for future in [*group.values(), *self.waiting.values()]:
+                future.cancel()
+
+
 class Outbox:
     """The outbox table as one delivering process sees it."""
 
@@ -48,6 +95,8 @@ class Outbox:
         self.database = database
         self.worker = worker
         self.lease = lease
+        self._starts = GroupWrite(self._write_starts)
+        self._sends = GroupWrite(self._write_sent)
 
     async def claim(self, *, platforms: Iterable[str], now: datetime, limit: int) -> list[Outgoing]:
         """Take up to `limit` due rows of these platforms, oldest first, under a lease."""
@@ -88,10 +137,30 @@ class Outbox:
             )
             return result.rowcount == 1
 
+    async def _fenced_many(self, message_ids: list[int], **values) -> set[int]:
+        """Update the rows this worker still holds; returns the ids it updated."""
+        async with self.database.transaction() as db:
+            result = await db.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_(message_ids),
+                    OutboxMessage.state == "sending",
+                    OutboxMessage.claimed_by == self.worker,
+                )
+                .values(**values)
+                .returning(OutboxMessage.id)
+                .execution_options(synchronize_session=False)
+            )
+            return set(result.scalars())
+
     async def start_send(self, message: Outgoing, *, now: datetime) -> bool:
         """Renew the lease and note that a send begins; False when the claim was lost."""
-        return await self._fenced(
-            message.id,
+        return await self._starts.submit(message.id, now)
+
+    async def _write_starts(self, message_ids: list[int], now: datetime) -> set[int]:
+        """Note that the sends of these messages begin."""
+        return await self._fenced_many(
+            message_ids,
             claimed_until=now + self.lease,
             send_started_at=now,
             attempts=OutboxMessage.attempts + 1,
@@ -99,8 +168,12 @@ class Outbox:
 
     async def mark_sent(self, message: Outgoing, *, now: datetime) -> bool:
         """The message is on the platform."""
-        return await self._fenced(
-            message.id,
+        return await self._sends.submit(message.id, now)
+
+    async def _write_sent(self, message_ids: list[int], now: datetime) -> set[int]:
+        """These messages are on the platform."""
+        return await self._fenced_many(
+            message_ids,
             state="sent",
             sent_at=now,
             claimed_by=None,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +20,7 @@ class Call:
     method: str
     args: dict[str, Any]
     body: bytes = b""
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -28,6 +32,27 @@ class Failure:
     status: int
     error: str
     retry_after: float | None = None
+
+
+@dataclass
+class RateLimit:
+    """A method's limit as a token bucket: `per_second` calls on average, `burst` at once."""
+
+    per_second: float
+    burst: float
+    tokens: float = -1.0
+    updated: float = 0.0
+
+    def take(self, now: float) -> float:
+        """Take one call's token; returns 0, or the seconds until a token is free (refused)."""
+        if self.tokens < 0:
+            self.tokens, self.updated = self.burst, now
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.per_second)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.per_second
 
 
 @dataclass
@@ -44,6 +69,9 @@ class FakeSlackApi:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     responses: list[dict[str, Any]] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    limits: dict[str, RateLimit] = field(default_factory=dict)
+    rate_limited: list[Call] = field(default_factory=list)
+    monotonic: Callable[[], float] = time.monotonic
     url: str = ""
     _runner: web.AppRunner | None = None
     _ids: Any = field(default_factory=lambda: itertools.count(1))
@@ -98,6 +126,10 @@ class FakeSlackApi:
         """Answer the next `count` calls (of one method, or any) with an error, 429 by default."""
         self.failures.append(Failure(method, count, status, error, retry_after))
 
+    def limit(self, method: str, *, per_second: float, burst: float) -> None:
+        """Enforce a rate limit on a method as Slack does: HTTP 429 with Retry-After in seconds."""
+        self.limits[method] = RateLimit(per_second, burst)
+
     def called(self, method: str) -> list[Call]:
         """The recorded calls of one method, oldest first."""
         return [call for call in self.calls if call.method == method]
@@ -114,6 +146,18 @@ class FakeSlackApi:
                     {"ok": False, "error": failure.error}, status=failure.status, headers=headers
                 )
         return None
+
+    def _over_limit(self, method: str) -> web.Response | None:
+        """A 429 when the call exceeds its method's limit; Retry-After is whole seconds."""
+        bucket = self.limits.get(method)
+        if bucket is None:
+            return None
+        wait = bucket.take(self.monotonic())
+        if not wait:
+            return None
+        self.rate_limited.append(self.calls[-1])
+        headers = {"Retry-After": str(max(1, math.ceil(wait)))}
+        return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
 
     async def _arguments(self, request: web.Request) -> tuple[dict[str, Any], bytes]:
         """Query, form and JSON arguments together, with JSON-encoded form values decoded."""
@@ -135,6 +179,8 @@ class FakeSlackApi:
         self.calls.append(Call(method, args, raw))
         if (failure := self._planned_failure(method)) is not None:
             return failure
+        if (refused := self._over_limit(method)) is not None:
+            return refused
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})

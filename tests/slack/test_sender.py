@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -35,10 +37,12 @@ def outgoing(target_type: str, target: str, key: str = "change:1") -> Outgoing:
 
 
 @pytest.fixture
-def sender(slack_api: FakeSlackApi, sleeps: RecordedSleep) -> SlackSender:
-    """A SlackSender on the fake Web API."""
+async def sender(slack_api: FakeSlackApi, sleeps: RecordedSleep) -> AsyncIterator[SlackSender]:
+    """A SlackSender on the fake Web API, closed after the test."""
     client = AsyncWebClient(token="xoxb-test", base_url=slack_api.api_url)
-    return SlackSender(WebApi(client, sleep=sleeps))
+    sender = SlackSender(WebApi(client, sleep=sleeps))
+    yield sender
+    await sender.close()
 
 
 async def test_dm_opens_a_conversation_and_posts(sender: SlackSender, slack_api: FakeSlackApi):
@@ -117,3 +121,13 @@ async def test_was_sent_on_unreadable_channel_is_false(
     """When the history cannot be read, was_sent says False so the message is sent."""
     slack_api.fail_next(1, method="conversations.history", status=200, error="not_in_channel")
     assert await sender.was_sent(outgoing("channel", "C0PRIVATE")) is False
+
+
+async def test_calls_share_one_http_session(sender: SlackSender, slack_api: FakeSlackApi):
+    """Every Web API call of the sender goes through one HTTP session, closed with the sender."""
+    await sender.send(outgoing("user", "UALICE"))
+    session = sender.api.client.session
+    await sender.send(outgoing("channel", "C0OPS", key="change:8"))
+    assert session is not None and sender.api.client.session is session
+    await sender.close()
+    assert session.closed

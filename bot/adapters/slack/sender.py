@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import aiohttp
+
 from bot.adapters.slack.blocks import announcement_blocks, clip
 from bot.adapters.slack.ids import OUTBOX_EVENT_TYPE
 from bot.adapters.slack.webapi import SlackCallError, WebApi
@@ -61,6 +63,13 @@ class SlackSender:
     def __init__(self, api: WebApi) -> None:
         self.api = api
         self.dm_channels: dict[str, str] = {}
+        self._session: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        """Close the HTTP session this sender opened."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def send(self, message: Outgoing) -> None:
         """Post the message in its channel, or in a DM with its user."""
@@ -99,8 +108,16 @@ class SlackSender:
             self.dm_channels[message.target] = opened["channel"]["id"]
         return self.dm_channels[message.target]
 
+    def _keep_connections(self) -> None:
+        """One HTTP session for every call; without it the SDK connects anew for each call."""
+        client = self.api.client
+        if client.session is None or client.session.closed:
+            timeout = aiohttp.ClientTimeout(total=client.timeout)
+            self._session = client.session = aiohttp.ClientSession(timeout=timeout)
+
     async def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
         """One Web API attempt, with its failure turned into RetryLater or PermanentFailure."""
+        self._keep_connections()
         try:
             return await self.api.call(method, retry=False, **kwargs)
         except SlackCallError as exc:
