@@ -191,3 +191,21 @@ async def test_db_upgrade_and_demo_on_a_new_database(tmp_path):
     paused = [p for c in impact["clients"] for p in c["projects"] if p["state"] == "paused"]
     assert len(paused) == 2 and all(p["blocked_minutes"] > 0 for p in paused)
     assert all(p["estimated_lost_minutes"] > 0 for p in paused)
+
+
+async def test_run_console_answers_and_announces_once(database_url, tmp_path):
+    """`pausebot run` with no tokens is the console: it answers and prints each DM once."""
+    lines = [*SETUP, "/project pause ACME client incident", "/project status"]
+    done = pausebot(
+        "run",
+        "--as",
+        "admin",
+        url=database_url,
+        stdin="\n".join(lines) + "\n",
+        cwd=tmp_path,
+        HTTP_PORT="0",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Paused ACME" in done.stdout
+    assert done.stdout.count("[@bob] ACME is paused") == 1
+    assert done.stdout.count("[@admin] ACME is paused") == 1
