@@ -52,6 +52,7 @@ REPEATED = "already recorded"
 TRIGGERS = itertools.count()  # trigger ids are request keys: unique across the whole run
 PBR = "process_before_response"
 DEFAULT = "Bolt default"
+TARGET_P99_MS = 50
 
 
 @dataclass
@@ -251,6 +252,12 @@ def report(engine: str, results: list[Figures]) -> None:
                 f"{ours.per_second / default:5.2f}x no-op {DEFAULT}; "
                 f"p99 {ours.p99_ms:7.1f} ms"
             )
+    ours = by_key[(f"pausebot, {PBR}", 64)]
+    print(
+        f"  Little's law: p99 <= {TARGET_P99_MS} ms at c=64 needs a mean under it, so at least "
+        f"{64 / (TARGET_P99_MS / 1000):.0f} committed req/s; measured {ours.per_second:.0f} "
+        f"(mean latency {64 / ours.per_second * 1000:.0f} ms)"
+    )
 
 
 async def main() -> None:
