@@ -27,7 +27,6 @@ from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-import asyncpg
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, make_url, select
 
@@ -100,26 +99,6 @@ def rows(contractors: int, start: datetime) -> dict[str, list[tuple]]:
     return tables
 
 
-async def reset_sequences(url: str, tables: list[str]) -> None:
-    """Move PostgreSQL's id sequences past the loaded rows."""
-    parsed = make_url(url)
-    conn = await asyncpg.connect(
-        host=parsed.host,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        database=parsed.database,
-    )
-    try:
-        for table in tables:
-            await conn.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT coalesce(max(id), 1) FROM {table}))"
-            )
-    finally:
-        await conn.close()
-
-
 async def load(url: str, contractors: int) -> float:
     """Bulk-load the contractors; returns the seconds it took."""
     started = time.perf_counter()
@@ -129,7 +108,6 @@ async def load(url: str, contractors: int) -> float:
         load_sqlite(parsed.database, tables)
     else:
         await load_postgres(url, tables)
-        await reset_sequences(url, list(COLUMNS))
     return time.perf_counter() - started
 
 

@@ -214,12 +214,12 @@ async def load_postgres(url: str, rows: dict) -> None:
             await conn.execute(f'DROP INDEX "{index["indexname"]}"')
         for table, columns in COLUMNS.items():
             await conn.copy_records_to_table(table, records=rows[table], columns=list(columns))
-        for index in indexes:
-            await conn.execute(index["indexdef"])
             await conn.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT coalesce(max(id), 1) FROM {table}))"
             )
+        for index in indexes:
+            await conn.execute(index["indexdef"])
         await conn.execute("VACUUM ANALYZE")
     finally:
         await conn.close()
