@@ -29,16 +29,21 @@ def engines(choice: str) -> list[str]:
     return ["sqlite", "postgresql"] if choice == "both" else [choice]
 
 
-async def _admin(server_url: str, sql: str) -> None:
-    """Run one statement on the PostgreSQL server."""
-    url = make_url(server_url)
-    conn = await asyncpg.connect(
+async def connect(database_url: str) -> asyncpg.Connection:
+    """A plain asyncpg connection to the database a PostgreSQL URL names."""
+    url = make_url(database_url)
+    return await asyncpg.connect(
         host=url.host,
         port=url.port or 5432,
         user=url.username,
         password=url.password,
         database=url.database or "postgres",
     )
+
+
+async def _admin(server_url: str, sql: str) -> None:
+    """Run one statement on the PostgreSQL server."""
+    conn = await connect(server_url)
     try:
         await conn.execute(sql)
     finally:

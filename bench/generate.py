@@ -17,8 +17,9 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 
-import asyncpg
 from sqlalchemy import make_url
+
+from bench.common import connect
 
 CLIENTS = 20
 
@@ -197,14 +198,7 @@ def load_sqlite(path: str, rows: dict) -> None:
 
 async def load_postgres(url: str, rows: dict) -> None:
     """COPY every table, then reset the id sequences and analyse."""
-    parsed = make_url(url)
-    conn = await asyncpg.connect(
-        host=parsed.host,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        database=parsed.database,
-    )
+    conn = await connect(url)
     try:
         indexes = await conn.fetch(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
