@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -65,16 +64,11 @@ class Dispatcher:
         self.concurrency = concurrency
         self.max_attempts = max_attempts
         self.poll_seconds = poll_seconds
-        self._wake = asyncio.Event()
 
     @property
     def worker(self) -> str:
         """This dispatcher's name on the claims it holds."""
         return self.outbox.worker
-
-    def wake(self) -> None:
-        """Look for due messages now instead of at the next poll."""
-        self._wake.set()
 
     async def deliver_due(self) -> int:
         """Claim one batch of due messages and deliver it; returns how many were claimed."""
@@ -202,6 +196,4 @@ class Dispatcher:
             if claimed:
                 await asyncio.sleep(0)
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._idle_seconds())
-            self._wake.clear()
+            await asyncio.sleep(self._idle_seconds())

@@ -219,13 +219,3 @@ class Outbox:
                 .group_by(OutboxMessage.state)
             )
             return {state: int(count) for state, count in rows}
-
-    async def next_due(self, *, platforms: Iterable[str]) -> datetime | None:
-        """The earliest time a pending row of these platforms becomes due."""
-        async with self.database.transaction() as db:
-            return await db.scalar(
-                select(func.min(OutboxMessage.next_attempt_at)).where(
-                    OutboxMessage.state == "pending",
-                    OutboxMessage.platform.in_(sorted(set(platforms))),
-                )
-            )
