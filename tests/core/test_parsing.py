@@ -249,3 +249,30 @@ def test_slack_mentions_carry_names():
     assert mention_name("<@U024BE7LH|bob>") == "bob"
     assert mention_name("<@U024BE7LH>") is None
     assert mention_name("@bob") is None
+
+
+EXTERNAL_IDS = st.from_regex(r"[A-Za-z0-9._-]{1,20}", fullmatch=True)
+PLATFORM_NAMES = st.sampled_from(["slack", "discord", "console"])
+
+
+@given(PLATFORM_NAMES, PLATFORM_NAMES, EXTERNAL_IDS)
+def test_full_identities_work_on_every_platform(written_on, platform, external_id):
+    """`@platform:id` and `#platform:id` name the same identity whoever types them."""
+    assert parse_identity(f"@{platform}:{external_id}", written_on) == (platform, external_id)
+    assert parse_channel(f"#{platform}:{external_id}", written_on) == (platform, external_id)
+
+
+@given(
+    st.from_regex(r"[UW][A-Z0-9]{2,12}", fullmatch=True),
+    st.text(alphabet=WORD_CHARS.replace(">", "")),
+)
+def test_slack_mentions_with_any_label(user_id, label):
+    """`<@U…|label>` is that Slack user whatever the label says."""
+    assert parse_identity(f"<@{user_id}|{label}>", "slack") == ("slack", user_id)
+
+
+@given(st.text(max_size=30), PLATFORM_NAMES)
+def test_people_and_channel_parsers_never_crash(text, platform):
+    """Any text is either a (platform, id) pair or None, never an exception."""
+    for parsed in (parse_identity(text, platform), parse_channel(text, platform)):
+        assert parsed is None or (parsed[0] in ("slack", "discord", "console") and parsed[1])
