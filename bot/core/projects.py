@@ -234,7 +234,3 @@ async def assigned_projects(db: AsyncSession, *, contractor_id: int) -> list[Pro
     )
     return list((await db.execute(query)).scalars())
 
-
-async def client_name(db: AsyncSession, project: Project) -> str:
-    """The name of a project's client."""
-    return (await db.get_one(Client, project.client_id)).name
