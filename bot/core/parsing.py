@@ -20,7 +20,7 @@ _DATE_SHAPED = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}(/\d{2,4})?")
 _EXTERNAL_ID = r"[A-Za-z0-9._-]+"
 _IDENTITY = re.compile(rf"@?({'|'.join(PLATFORMS)}):({_EXTERNAL_ID})")
 _SLACK_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
-_DISCORD_USER = re.compile(r"<@!?(\d+)>")
+_DISCORD_USER = re.compile(r"<@!?(\d+)(?:\|([^>]*))?>")
 _CONSOLE_USER = re.compile(rf"@({_EXTERNAL_ID})")
 _CHANNEL = re.compile(rf"#({'|'.join(PLATFORMS)}):({_EXTERNAL_ID})")
 _SLACK_CHANNEL = re.compile(r"<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -142,8 +142,8 @@ def parse_identity(text: str, platform: str) -> tuple[str, str] | None:
 
 
 def mention_name(text: str) -> str | None:
-    """The display name a Slack mention carries (`<@U024BE7LH|bob>` gives bob), if any."""
-    match = _SLACK_USER.fullmatch(text.strip())
+    """The display name a mention carries (`<@U024BE7LH|bob>` gives bob), if any."""
+    match = _SLACK_USER.fullmatch(text.strip()) or _DISCORD_USER.fullmatch(text.strip())
     return (match.group(2) or None) if match else None
 
 

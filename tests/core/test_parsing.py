@@ -244,10 +244,11 @@ def test_tomorrow_parses_so_the_window_can_refuse_it():
     assert parse_date("tomorrow", WED) == date(2026, 3, 5)
 
 
-def test_slack_mentions_carry_names():
-    """`<@U…|name>` gives the name used for a person pausebot has not seen yet."""
+def test_mentions_carry_names():
+    """`<@U…|name>` (Slack, or Discord from a member option) names a person not seen yet."""
     assert mention_name("<@U024BE7LH|bob>") == "bob"
     assert mention_name("<@U024BE7LH>") is None
+    assert mention_name("<@80351110224678912|Ada>") == "Ada"
     assert mention_name("@bob") is None
 
 

@@ -173,7 +173,7 @@ async def test_assign_and_unassign_take_members_and_identities(discord_driver):
         ADMIN, "project", "assign", code="ACME", who=ALICE, more=f"<@{BOB.id}> @slack:U024BE7LH"
     )
     data = assigned.text
-    assert f"Assigned: {ALICE.id}, {BOB.id}, U024BE7LH" in data
+    assert f"Assigned: Alice, {BOB.id}, U024BE7LH" in data
     removed = await discord_driver.command(ADMIN, "project", "unassign", code="ACME", who=BOB)
     assert f"Unassigned: {BOB.id}" in removed.text
     codes = await discord_driver.autocomplete(BOB, "hours", "log", "code", code="")

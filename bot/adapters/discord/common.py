@@ -33,8 +33,9 @@ def caller_of(interaction: discord.Interaction) -> Caller:
 
 
 def mention(user: discord.abc.Snowflake) -> str:
-    """A member option as the word the core reads: `<@ID>`."""
-    return f"<@{user.id}>"
+    """A member option as the word the core reads: `<@ID|display name>`."""
+    name = getattr(user, "display_name", "").replace(">", "").replace("|", "")
+    return f"<@{user.id}|{name}>" if name else f"<@{user.id}>"
 
 
 def channel_mention(channel: discord.abc.Snowflake) -> str:
