@@ -233,4 +233,3 @@ async def assigned_projects(db: AsyncSession, *, contractor_id: int) -> list[Pro
         .distinct()
     )
     return list((await db.execute(query)).scalars())
-
