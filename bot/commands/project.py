@@ -238,6 +238,28 @@ def names(contractors: list[Contractor]) -> str:
     return ", ".join(contractor.display_name for contractor in contractors)
 
 
+def assignments_reply(
+    project: Project,
+    changed: tuple[str, str, list[Contractor], str],
+    unchanged: tuple[str, str, list[Contractor]],
+) -> Reply:
+    """Who an assign or unassign changed, and who it left as they were."""
+    label, key, people, nobody = changed
+    other_label, other_key, others = unchanged
+    fields = [(label, names(people) or nobody)]
+    if others:
+        fields.append((other_label, names(others)))
+    return Reply(
+        title=f"Assignments on {project.code}",
+        fields=fields,
+        data={
+            "project": project.code,
+            key: [c.display_name for c in people],
+            other_key: [c.display_name for c in others],
+        },
+    )
+
+
 @command(
     "project",
     "assign",
@@ -252,17 +274,10 @@ async def assign(ctx: Context, args: list[str]) -> Reply:
     added, already = await projects.assign(
         ctx.db, project=project, contractors=await ctx.people(args[1:]), now=ctx.now
     )
-    fields = [("Assigned", names(added) or "nobody new")]
-    if already:
-        fields.append(("Already assigned", names(already)))
-    return Reply(
-        title=f"Assignments on {project.code}",
-        fields=fields,
-        data={
-            "project": project.code,
-            "assigned": [c.display_name for c in added],
-            "already": [c.display_name for c in already],
-        },
+    return assignments_reply(
+        project,
+        ("Assigned", "assigned", added, "nobody new"),
+        ("Already assigned", "already", already),
     )
 
 
@@ -280,17 +295,10 @@ async def unassign(ctx: Context, args: list[str]) -> Reply:
     removed, missing = await projects.unassign(
         ctx.db, project=project, contractors=await ctx.people(args[1:]), now=ctx.now
     )
-    fields = [("Unassigned", names(removed) or "nobody")]
-    if missing:
-        fields.append(("Were not assigned", names(missing)))
-    return Reply(
-        title=f"Assignments on {project.code}",
-        fields=fields,
-        data={
-            "project": project.code,
-            "unassigned": [c.display_name for c in removed],
-            "not_assigned": [c.display_name for c in missing],
-        },
+    return assignments_reply(
+        project,
+        ("Unassigned", "unassigned", removed, "nobody"),
+        ("Were not assigned", "not_assigned", missing),
     )
 
 

@@ -30,6 +30,11 @@ async def at(clock, say, when: datetime, who: str, line: str):
         clock.set(now)
 
 
+async def paused_at(clock, say, when: datetime):
+    """Pause ACME at a given moment, as the admin."""
+    return await at(clock, say, when, "admin", "/project pause ACME client incident")
+
+
 async def kind_of(say, who: str, line: str) -> str:
     """The kind of the entry a log command creates."""
     return (await say.ok(who, line)).data["kind"]
@@ -37,13 +42,7 @@ async def kind_of(say, who: str, line: str) -> str:
 
 async def test_blocked_only_for_dates_paused_all_day(acme, say, clock):
     """Paused Monday 15:00: Monday is worked; Tuesday and today (still paused) are blocked."""
-    await at(
-        clock,
-        say,
-        datetime(2026, 3, 2, 15, 0, tzinfo=UTC),
-        "admin",
-        "/project pause ACME client incident",
-    )
+    await paused_at(clock, say, datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
     assert await kind_of(say, "bob", "/hours log ACME 1h 2026-03-01") == "worked"
     assert await kind_of(say, "bob", "/hours log ACME 1h mon") == "worked"
     assert await kind_of(say, "bob", "/hours log ACME 1h tue") == "blocked"
@@ -54,13 +53,7 @@ async def test_blocked_only_for_dates_paused_all_day(acme, say, clock):
 
 async def test_resume_ends_blocked_days(acme, say, clock):
     """Resumed this morning: today is worked again, yesterday stays blocked."""
-    await at(
-        clock,
-        say,
-        datetime(2026, 3, 2, 15, 0, tzinfo=UTC),
-        "admin",
-        "/project pause ACME client incident",
-    )
+    await paused_at(clock, say, datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
     await at(clock, say, datetime(2026, 3, 4, 8, 0, tzinfo=UTC), "admin", "/project resume ACME")
     assert await kind_of(say, "bob", "/hours log ACME 1h yesterday") == "blocked"
     assert await kind_of(say, "bob", "/hours log ACME 1h today") == "worked"
@@ -68,13 +61,7 @@ async def test_resume_ends_blocked_days(acme, say, clock):
 
 async def test_pause_at_midnight_blocks_that_date(acme, say, clock):
     """A pause that starts exactly at local midnight blocks that whole date."""
-    await at(
-        clock,
-        say,
-        datetime(2026, 3, 3, 0, 0, tzinfo=UTC),
-        "admin",
-        "/project pause ACME client incident",
-    )
+    await paused_at(clock, say, datetime(2026, 3, 3, 0, 0, tzinfo=UTC))
     assert await kind_of(say, "bob", "/hours log ACME 1h 2026-03-03") == "blocked"
     assert await kind_of(say, "bob", "/hours log ACME 1h 2026-03-02") == "worked"
 
@@ -82,13 +69,7 @@ async def test_pause_at_midnight_blocks_that_date(acme, say, clock):
 async def test_blocked_rule_uses_the_contractors_time_zone(acme, say, clock):
     """A pause at 05:00 UTC Tuesday covers all of Los Angeles' Tuesday but not UTC's."""
     await say.ok("carol", "/hours tz America/Los_Angeles")
-    await at(
-        clock,
-        say,
-        datetime(2026, 3, 3, 5, 0, tzinfo=UTC),
-        "admin",
-        "/project pause ACME client incident",
-    )
+    await paused_at(clock, say, datetime(2026, 3, 3, 5, 0, tzinfo=UTC))
     assert await kind_of(say, "carol", "/hours log ACME 1h 2026-03-03") == "blocked"
     assert await kind_of(say, "bob", "/hours log ACME 1h 2026-03-03") == "worked"
 
@@ -221,13 +202,7 @@ async def test_only_assigned_contractors_log(acme, say, database):
 
 async def test_week_lists_entries_with_totals_by_kind(acme, say, clock):
     """The week runs Monday to Sunday and totals worked and blocked minutes apart."""
-    await at(
-        clock,
-        say,
-        datetime(2026, 3, 2, 15, 0, tzinfo=UTC),
-        "admin",
-        "/project pause ACME client incident",
-    )
+    await paused_at(clock, say, datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
     await say.ok("bob", "/hours log ACME 1h 2026-03-01 last week")
     await say.ok("bob", "/hours log ACME 2h mon")
     await say.ok("bob", "/hours log ACME 3h tue")
