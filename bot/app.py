@@ -1,4 +1,4 @@
-"""`pausebot run`: the long-running process with every configured adapter."""
+"""`pausebot run`: the composition root that builds every part and runs them until stopped."""
 
 from __future__ import annotations
 
@@ -7,14 +7,21 @@ import contextlib
 import logging
 import signal
 from contextlib import AsyncExitStack
+from datetime import timedelta
 
-from bot.adapters.console import chat as console_chat
+from bot.adapters.console.chat import chat as console_chat
+from bot.adapters.console.sender import ConsoleSender
 from bot.commands.runner import CommandRunner
 from bot.config import Settings
-from bot.core.clock import SystemClock
+from bot.core.clock import Clock, SystemClock
+from bot.core.words import IdentityKey, Platform
 from bot.db.session import Database
 from bot.metrics import Metrics
-from bot.notify.runtime import Notifications
+from bot.notify.dispatcher import Dispatcher
+from bot.notify.sender import Sender
+from bot.scheduling.jobs import Jobs
+from bot.scheduling.leadership import leadership_for
+from bot.scheduling.scheduler import Scheduler
 from bot.web import create_web_app, start_web
 
 log = logging.getLogger(__name__)
@@ -30,12 +37,77 @@ def stop_event() -> asyncio.Event:
     return event
 
 
+def build_senders(settings: Settings) -> dict[Platform, Sender]:
+    """One sender per configured platform; the console always."""
+    senders: dict[Platform, Sender] = {Platform.CONSOLE: ConsoleSender()}
+    if settings.slack_enabled:
+        from bot.adapters.slack.sender import slack_sender
+
+        senders[Platform.SLACK] = slack_sender(settings)
+    if settings.discord_enabled:
+        from bot.adapters.discord.sender import DiscordSender
+
+        senders[Platform.DISCORD] = DiscordSender(
+            token=settings.DISCORD_BOT_TOKEN or "", api_url=settings.DISCORD_API_URL
+        )
+    return senders
+
+
+class Background:
+    """Delivery and scheduling as background tasks of one process."""
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        settings: Settings,
+        clock: Clock,
+        metrics: Metrics,
+        senders: dict[Platform, Sender],
+    ) -> None:
+        self.senders = senders
+        self.dispatcher = Dispatcher(
+            database=database,
+            senders=senders,
+            clock=clock,
+            metrics=metrics,
+            lease=timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
+        )
+        jobs = Jobs(database=database, settings=settings, clock=clock, metrics=metrics)
+        self.scheduler = Scheduler(jobs=jobs, leadership=leadership_for(database))
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        """Start delivering and scheduling in the background."""
+        self.tasks = [
+            asyncio.create_task(self.dispatcher.run(), name="pausebot-dispatcher"),
+            asyncio.create_task(self.scheduler.run(), name="pausebot-scheduler"),
+        ]
+
+    async def stop(self, *, flush_seconds: float = 5.0) -> None:
+        """Stop both tasks, deliver what is due for a few seconds more, close the senders."""
+        for task in self.tasks:
+            task.cancel()
+        for result in await asyncio.gather(*self.tasks, return_exceptions=True):
+            if isinstance(result, Exception):
+                log.error("background task ended with %r", result)
+        try:
+            await asyncio.wait_for(self.dispatcher.drain(), timeout=flush_seconds)
+        except TimeoutError:
+            log.info("stopped with messages still to deliver; the next run sends them")
+        for sender in self.senders.values():
+            close = getattr(sender, "close", None)
+            if close is not None:
+                await close()
+
+
 async def run_app(settings: Settings, *, console_name: str) -> None:
     """Run until stopped: platform adapters when configured, else the console."""
     console = not (settings.slack_enabled or settings.discord_enabled)
     if console and not settings.PAUSEBOT_ADMINS:
-        settings = settings.model_copy(update={"PAUSEBOT_ADMINS": [f"console:{console_name}"]})
-        log.info("no PAUSEBOT_ADMINS set: console:%s is admin here", console_name)
+        admin = IdentityKey(Platform.CONSOLE, console_name)
+        settings = settings.model_copy(update={"PAUSEBOT_ADMINS": [admin]})
+        log.info("no PAUSEBOT_ADMINS set: %s is admin here", admin)
     database = Database(settings.DATABASE_URL)
     await database.upgrade()
     metrics = Metrics()
@@ -61,11 +133,15 @@ async def run_app(settings: Settings, *, console_name: str) -> None:
             discord_bot = PausebotBot(runner=runner, settings=settings)
             discord_bot.launch()
             stack.push_async_callback(discord_bot.shutdown)
-        notifications = Notifications(
-            database=database, settings=settings, clock=clock, metrics=metrics
+        background = Background(
+            database=database,
+            settings=settings,
+            clock=clock,
+            metrics=metrics,
+            senders=build_senders(settings),
         )
-        notifications.start()
-        stack.push_async_callback(notifications.stop)
+        background.start()
+        stack.push_async_callback(background.stop)
         if console:
             print(f"pausebot console as console:{console_name}. Type /help; Ctrl-D quits.")
             await console_chat(runner, name=console_name)

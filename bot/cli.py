@@ -16,13 +16,15 @@ from typing import Any
 
 import click
 
-from bot.adapters.console import chat as console_chat
-from bot.commands.ops import impact_reply, summary_reply
+from bot.adapters.console.chat import chat as console_chat
+from bot.adapters.console.render import message_text
 from bot.commands.runner import CommandRunner
 from bot.config import ConfigError, Settings, load_settings
-from bot.core import export, reports
+from bot.core import export, present, reports
 from bot.core.clock import SystemClock
 from bot.core.errors import PausebotError
+from bot.core.message import Message
+from bot.core.readmodels import ReadModel
 from bot.core.parsing import parse_date
 from bot.core.timeline import local_date
 from bot.db.session import Database
@@ -105,6 +107,13 @@ def check_name(name: str) -> str:
     return name
 
 
+def report_output(data: ReadModel, message: Message, fmt: str) -> str:
+    """A report as JSON for scripts, or as the text the console shows."""
+    if fmt == "json":
+        return json.dumps(data.to_json(), indent=2, ensure_ascii=False)
+    return message_text(message)
+
+
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail to standard error.")
 def main(verbose: bool) -> None:
@@ -179,7 +188,7 @@ async def summary(settings: Settings, database: Database, day: str | None, fmt: 
     chosen = team_date(day or "yesterday", settings)
     async with database.transaction() as session:
         data = await reports.daily_summary(session, day=chosen, zone=settings.tz)
-    click.echo(json.dumps(data, indent=2) if fmt == "json" else summary_reply(data).as_text())
+    click.echo(report_output(data, present.summary(data), fmt))
 
 
 @main.command()
@@ -206,7 +215,7 @@ async def impact(
             first=team_date(first, settings),
             last=team_date(last, settings),
         )
-    click.echo(json.dumps(data, indent=2) if fmt == "json" else impact_reply(data).as_text())
+    click.echo(report_output(data, present.impact(data), fmt))
 
 
 @main.group(name="export")

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-IDENTITY_RE = re.compile(r"^(slack|discord|console):[A-Za-z0-9._-]+$")
+from bot.core.errors import InvalidInput
+from bot.core.words import IdentityKey
+
 DEFAULT_DATABASE_URL = "sqlite:///pausebot.db"
 
 
@@ -18,17 +20,24 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message names it."""
 
 
-def _split_identities(value: object, name: str) -> list[str]:
+def _split_identities(value: object, name: str) -> list[IdentityKey]:
     """Split a comma-separated list of `platform:id` identities and check each one."""
     if isinstance(value, list):
         items = value
     else:
         items = [part.strip() for part in str(value or "").split(",")]
-    items = [item for item in items if item]
+    keys = []
     for item in items:
-        if not IDENTITY_RE.match(item):
-            raise ValueError(f"{item!r} is not an identity like slack:U024BE7LH ({name})")
-    return items
+        if isinstance(item, IdentityKey):
+            keys.append(item)
+        elif item:
+            try:
+                keys.append(IdentityKey.parse(item))
+            except InvalidInput:
+                raise ValueError(
+                    f"{item!r} is not an identity like slack:U024BE7LH ({name})"
+                ) from None
+    return keys
 
 
 class Settings(BaseSettings):
@@ -40,8 +49,8 @@ class Settings(BaseSettings):
 
     DATABASE_URL: str = DEFAULT_DATABASE_URL
     PAUSEBOT_TZ: str = "UTC"
-    PAUSEBOT_ADMINS: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    OPS_CHANNELS: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    PAUSEBOT_ADMINS: Annotated[list[IdentityKey], NoDecode] = Field(default_factory=list)
+    OPS_CHANNELS: Annotated[list[IdentityKey], NoDecode] = Field(default_factory=list)
     SUMMARY_TIME: time = time(9, 0)
     PAUSE_REMINDER_DAYS: int = Field(default=3, ge=1, le=365)
     HOURS_BACKDATE_DAYS: int = Field(default=14, ge=0, le=3650)
@@ -85,7 +94,7 @@ class Settings(BaseSettings):
 
     @field_validator("PAUSEBOT_ADMINS", "OPS_CHANNELS", mode="before")
     @classmethod
-    def _identities(cls, value: object, info) -> list[str]:
+    def _identities(cls, value: object, info) -> list[IdentityKey]:
         """Parse comma-separated identities."""
         return _split_identities(value, info.field_name)
 

@@ -19,12 +19,18 @@ from bot.commands.runner import CommandRunner
 from bot.config import Settings
 from bot.core.clock import FixedClock
 from bot.core.people import Caller
+from bot.core.words import IdentityKey
 from bot.db.models import Base
 from bot.db.session import Database
 
 POSTGRES_URL = os.environ.get("PAUSEBOT_TEST_POSTGRES_URL")
 # Wednesday 2026-03-04, 10:00 UTC: the time every test starts at unless it moves the clock.
 START = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+
+
+def keys(*texts: str) -> list[IdentityKey]:
+    """Identities written `platform:id`, for settings built without validation."""
+    return [IdentityKey.parse(text) for text in texts]
 
 
 def pytest_report_header() -> str:

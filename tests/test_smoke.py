@@ -6,6 +6,6 @@ async def test_project_add_assign_log(say):
     await say.ok("admin", '/project add ACME "Acme AI" "Labeling"')
     await say.ok("admin", "/project assign ACME @bob")
     reply = await say.ok("bob", "/hours log acme 1h30m yesterday checked images")
-    assert reply.data["minutes"] == 90
-    assert reply.data["kind"] == "worked"
-    assert reply.data["work_date"] == "2026-03-03"
+    assert reply.data.to_json()["minutes"] == 90
+    assert reply.data.to_json()["kind"] == "worked"
+    assert reply.data.to_json()["work_date"] == "2026-03-03"

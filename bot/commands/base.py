@@ -1,19 +1,21 @@
-"""Command table, the context handlers receive, and the helpers they share."""
+"""The command table, the context handlers receive, and the declaration every command makes."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands.params import Param, PersonRef
 from bot.commands.reply import Reply
 from bot.config import Settings
-from bot.core.errors import InvalidInput
-from bot.core.parsing import mention_name, parse_code, parse_date, parse_identity
 from bot.core.people import Caller, Person, ensure_identity
 from bot.core.projects import get_project
+from bot.core.timeline import local_date
+from bot.core.words import Role
 from bot.db.models import Contractor, Project
 
 
@@ -33,78 +35,98 @@ class Context:
         """The caller's local date."""
         return self.person.today(self.now)
 
-    def date(self, text: str) -> date:
-        """Parse a date relative to the caller's today."""
-        return parse_date(text, self.today)
+    @property
+    def team_today(self) -> date:
+        """The team's local date (PAUSEBOT_TZ)."""
+        return local_date(self.now, self.settings.tz)
 
     async def project(self, code: str, *, lock: bool = False) -> Project:
-        """The project with this code, or a clear error."""
-        return await get_project(self.db, parse_code(code), lock=lock)
+        """The project with this (already checked) code, or a clear error."""
+        return await get_project(self.db, code, lock=lock)
 
-    async def people(self, words: list[str]) -> list[Contractor]:
-        """Contractors named by mentions, identities or `@me`, created when unseen."""
+    async def people(self, refs: list[PersonRef]) -> list[Contractor]:
+        """The contractors people named, created when unseen; `@me` is the caller."""
         found = []
-        for word in words:
-            if word.lower() == "@me":
+        for ref in refs:
+            if ref.key is None:
                 found.append(self.person.contractor)
                 continue
-            named = parse_identity(word, self.caller.platform)
-            if named is None:
-                raise InvalidInput(
-                    f"{word!r} is not a person; name people like @name, <@U024BE7LH> "
-                    "or @slack:U024BE7LH."
-                )
             identity = await ensure_identity(
                 self.db,
-                platform=named[0],
-                external_id=named[1],
+                platform=ref.key.platform,
+                external_id=ref.key.external_id,
                 now=self.now,
-                name=mention_name(word),
+                name=ref.name,
             )
             found.append(await self.db.get_one(Contractor, identity.contractor_id))
         return found
 
 
-Handler = Callable[[Context, list[str]], Awaitable[Reply]]
+Handler = Callable[..., Awaitable[Reply]]
 
 
 @dataclass(frozen=True)
 class Command:
-    """One row of the command table."""
+    """One command: who may run it, its parameters, and how platforms should answer it.
+
+    `public` replies are seen by the channel (announcing changes); `slow` ones may take a while,
+    so platforms acknowledge first (Discord defers).
+    """
 
     group: str
     name: str
-    role: str
-    usage: str
+    role: Role
     summary: str
+    params: tuple[Param, ...]
     handler: Handler
+    public: bool = False
+    slow: bool = False
 
     @property
     def path(self) -> str:
         """The command as typed, like `/hours log`."""
         return f"/{self.group} {self.name}"
 
+    @property
+    def usage(self) -> str:
+        """The usage line derived from the parameters, like `/hours log CODE DURATION [DATE]`."""
+        words = [param.usage() for param in self.params]
+        return " ".join([self.path, *(word for word in words if word)])
+
+    def param(self, name: str) -> Param:
+        """The parameter with this name."""
+        return next(param for param in self.params if param.name == name)
+
 
 COMMANDS: dict[tuple[str, str], Command] = {}
 
 
-def command(group: str, name: str, *, role: str, usage: str, summary: str):
-    """Register a handler in the command table."""
+def command(
+    group: str,
+    name: str,
+    *,
+    role: Role,
+    summary: str,
+    params: tuple[Param, ...] = (),
+    public: bool = False,
+    slow: bool = False,
+) -> Callable[[Handler], Handler]:
+    """Declare a command and register its handler, which takes the parameters by name."""
 
     def register(handler: Handler) -> Handler:
-        COMMANDS[(group, name)] = Command(group, name, role, usage, summary, handler)
+        COMMANDS[(group, name)] = Command(
+            group=group,
+            name=name,
+            role=role,
+            summary=summary,
+            params=params,
+            handler=handler,
+            public=public,
+            slow=slow,
+        )
         return handler
 
     return register
 
 
-def need(args: list[str], count: int, usage: str) -> None:
-    """Refuse when fewer than `count` arguments were given."""
-    if len(args) < count:
-        raise InvalidInput(f"Something is missing; type {usage}.")
-
-
-def no_more(args: list[str], count: int, usage: str) -> None:
-    """Refuse when more than `count` arguments were given."""
-    if len(args) > count:
-        raise InvalidInput(f"Too many words after the command; type {usage}.")
+Values = dict[str, Any]

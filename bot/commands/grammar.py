@@ -1,8 +1,33 @@
-"""Splitting command text into words, keeping double-quoted strings together."""
+"""Reading commands: words from a line, parameters from words, and typed values from either.
+
+A typed line goes `split_words` → `read_words` → `convert`; a Discord option or a Slack form
+value skips the first two and goes straight to `convert`, which takes already-typed values
+(a date from a date picker, a member as a PersonRef, an entry id as an int) as they are.
+"""
 
 from __future__ import annotations
 
-from bot.core.errors import InvalidInput
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.commands.params import ME, Kind, Param, PersonRef
+from bot.core.errors import InvalidInput, PausebotError
+from bot.core.parsing import (
+    mention_name,
+    parse_channel,
+    parse_code,
+    parse_date,
+    parse_duration,
+    parse_entry_id,
+    parse_identity,
+    parse_zone,
+    take_date,
+    take_duration,
+)
+from bot.core.words import IdentityKey, Platform
 
 OPENING_QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»"}
 
@@ -46,3 +71,194 @@ def split_command(line: str) -> tuple[str, str, list[str]]:
     group = words[0].lstrip("/").lower()
     name = words[1].lower() if len(words) > 1 else "help"
     return group, name, words[2:]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What reading a value needs: the caller's platform, their today and the team's."""
+
+    platform: Platform
+    today: date
+    team_today: date
+
+    def today_for(self, param: Param) -> date:
+        """The date a relative date in this parameter counts from."""
+        return self.team_today if param.team else self.today
+
+
+@contextmanager
+def about(param: Param) -> Iterator[None]:
+    """Mark a refusal raised while reading a parameter as being about it."""
+    try:
+        yield
+    except PausebotError as exc:
+        exc.field = exc.field or param.name
+        raise
+
+
+def read_words(
+    params: Sequence[Param], words: list[str], reading: Reading, usage: str
+) -> dict[str, Any]:
+    """Each parameter's raw value from the words after a command, in declaration order."""
+    words = list(words)
+    values: dict[str, Any] = {}
+    for param in params:
+        if param.keyword:
+            words, values[param.name] = take_keyword(param, words, reading)
+    positional = [param for param in params if not param.keyword]
+    for index, param in enumerate(positional):
+        if not words:
+            if not param.optional:
+                message = param.missing or f"Something is missing; type {usage}."
+                raise InvalidInput(message, field=param.name)
+            values[param.name] = None
+            continue
+        with about(param):
+            values[param.name], words = take(param, words, reading, positional[index + 1 :])
+    if words:
+        quotes = (
+            " (put names with spaces in quotes)"
+            if any(param.kind is Kind.WORD for param in params)
+            else ""
+        )
+        raise InvalidInput(f"Too many words after the command; type {usage}{quotes}.")
+    return values
+
+
+def take(
+    param: Param, words: list[str], reading: Reading, following: Sequence[Param]
+) -> tuple[Any, list[str]]:
+    """One parameter's raw value from the head of the words, and the words left."""
+    if param.rest:
+        return words, []
+    if param.kind is Kind.DURATION:
+        return take_duration(words)
+    if param.kind is Kind.DATE:
+        found, rest = take_date(words, reading.today_for(param), ahead=param.ahead)
+        if found is None and not any(other.rest for other in following):
+            parse_date(words[0], reading.today_for(param), ahead=param.ahead)
+        return found, rest
+    return words[0], words[1:]
+
+
+def take_keyword(param: Param, words: list[str], reading: Reading) -> tuple[list[str], Any]:
+    """A trailing `KEYWORD VALUE` (like `until 2026-12-20`) taken off the end of the words."""
+    keyword = param.keyword or ""
+    for index in range(len(words) - 1, 0, -1):
+        if words[index].lower() != keyword:
+            continue
+        after, today = words[index + 1 :], reading.today_for(param)
+        with about(param):
+            if len(after) == 1:
+                return words[:index], parse_date(after[0], today, ahead=param.ahead)
+            found, rest = take_date(after, today, ahead=param.ahead)
+        if found is not None and not rest:
+            return words[:index], found
+        break
+    return words, None
+
+
+def convert(param: Param, raw: Any, reading: Reading, usage: str) -> Any:
+    """A parameter's typed value from its raw value (text, or a value already typed)."""
+    if raw is None or raw == [] or raw == "":
+        if not param.optional:
+            raise InvalidInput(
+                param.missing or f"Something is missing; type {usage}.", field=param.name
+            )
+        return [] if param.kind is Kind.PEOPLE else None
+    with about(param):
+        return CONVERTERS[param.kind](param, raw, reading, usage)
+
+
+def joined(raw: str | list[str]) -> str:
+    """Words of free text as one string."""
+    return raw if isinstance(raw, str) else " ".join(raw)
+
+
+def as_code(_param: Param, raw: str, _reading: Reading, _usage: str) -> str:
+    """A project code in upper case."""
+    return parse_code(raw)
+
+
+def as_text(_param: Param, raw: str | list[str], _reading: Reading, _usage: str) -> str:
+    """Free text, its words joined."""
+    return joined(raw)
+
+
+def as_duration(_param: Param, raw: int | str, _reading: Reading, _usage: str) -> int:
+    """Minutes, from text or as given."""
+    return raw if isinstance(raw, int) else parse_duration(raw)
+
+
+def as_date(param: Param, raw: date | str, reading: Reading, _usage: str) -> date:
+    """A date, from text or as a date picker gave it."""
+    if isinstance(raw, date):
+        return raw
+    return parse_date(raw, reading.today_for(param), ahead=param.ahead)
+
+
+def as_person(_param: Param, raw: PersonRef | str, reading: Reading, _usage: str) -> PersonRef:
+    """A person, from a mention, `@name`, `@platform:id` or `@me`, or as given."""
+    if isinstance(raw, PersonRef):
+        return raw
+    if raw.strip().lower() == "@me":
+        return ME
+    named = parse_identity(raw, reading.platform)
+    if named is None:
+        raise InvalidInput(
+            f"{raw!r} is not a person; name people like @name, <@U024BE7LH> or @slack:U024BE7LH."
+        )
+    return PersonRef(key=IdentityKey(Platform(named[0]), named[1]), name=mention_name(raw))
+
+
+def as_people(
+    param: Param, raw: str | list[str | PersonRef], reading: Reading, usage: str
+) -> list[PersonRef]:
+    """People, from words or a line of mentions, or as given."""
+    items = split_words(raw) if isinstance(raw, str) else raw
+    return [as_person(param, item, reading, usage) for item in items]
+
+
+def as_channel(_param: Param, raw: IdentityKey | str, reading: Reading, _usage: str) -> IdentityKey:
+    """A channel, from a mention, `#name` or `#platform:id`, or as given."""
+    if isinstance(raw, IdentityKey):
+        return raw
+    named = parse_channel(raw, reading.platform)
+    if named is None:
+        raise InvalidInput(f"{raw!r} is not a channel; write #channel or #slack:C0123.")
+    return IdentityKey(Platform(named[0]), named[1])
+
+
+def as_choice(param: Param, raw: str, _reading: Reading, usage: str) -> str:
+    """One of the parameter's choices, in lower case."""
+    word = raw.strip().lower()
+    if word not in param.choices:
+        raise InvalidInput(f"{raw.strip()!r} is not a {param.public_name}; type {usage}.")
+    return word
+
+
+def as_entry_id(_param: Param, raw: int | str, _reading: Reading, _usage: str) -> int:
+    """An entry id, from text like `#12` or as given."""
+    return parse_entry_id(str(raw))
+
+
+def as_zone(_param: Param, raw: str, _reading: Reading, _usage: str) -> str:
+    """An IANA time zone name."""
+    return parse_zone(raw)
+
+
+CONVERTERS = {
+    Kind.CODE: as_code,
+    Kind.NEW_CODE: as_code,
+    Kind.SUBJECT: as_text,
+    Kind.DURATION: as_duration,
+    Kind.DATE: as_date,
+    Kind.PERSON: as_person,
+    Kind.PEOPLE: as_people,
+    Kind.CHANNEL: as_channel,
+    Kind.WORD: as_text,
+    Kind.TEXT: as_text,
+    Kind.CHOICE: as_choice,
+    Kind.ENTRY_ID: as_entry_id,
+    Kind.ZONE: as_zone,
+}

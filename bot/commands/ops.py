@@ -2,143 +2,70 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from bot.commands.base import Context, command, need, no_more
-from bot.commands.reply import Attachment, Reply, Table
-from bot.core import export, people, reports
+from bot.commands.base import Context, command
+from bot.commands.params import Kind, Param, PersonRef
+from bot.commands.reply import Attachment, Reply
+from bot.core import export, people, present, reports
 from bot.core.errors import InvalidInput
-from bot.core.parsing import format_minutes, parse_date
-from bot.core.timeline import local_date
+from bot.core.readmodels import ExportMade, Linked, RoleSet
+from bot.core.words import Role
 
-ROLE_USAGE = "/ops role @who contractor|ops|admin"
-
-
-def summary_reply(summary: dict) -> Reply:
-    """The daily summary as a reply."""
-    fields = [
-        ("Changes", str(len(summary["changes"]))),
-        ("Paused projects", str(len(summary["paused_projects"]))),
-        ("Worked", format_minutes(sum(h["worked_minutes"] for h in summary["hours"]))),
-        ("Blocked", format_minutes(sum(h["blocked_minutes"] for h in summary["hours"]))),
-        ("Failed deliveries", str(len(summary["failed_deliveries"]))),
-    ]
-    lines = [
-        f"{c['project']}: {c['from']} → {c['to']} ({c['reason'] or 'no reason'})"
-        for c in summary["changes"]
-    ]
-    lines += [
-        f"{p['project']} ({p['client']}) paused since {p['paused_since']}, day "
-        f"{p['days_paused']}, {p['contractors_affected']} contractors affected"
-        for p in summary["paused_projects"]
-    ]
-    lines += [f"Failed: {f['target']}: {f['reason']}" for f in summary["failed_deliveries"]]
-    rows = [
-        (h["project"], format_minutes(h["worked_minutes"]), format_minutes(h["blocked_minutes"]))
-        for h in summary["hours"]
-    ]
-    return Reply(
-        title=f"Daily summary for {summary['date']}",
-        text="\n".join(lines) or "No changes and no paused projects.",
-        fields=fields,
-        table=Table(("project", "worked", "blocked"), rows),
-        data=summary,
-    )
-
-
-def impact_reply(report: dict) -> Reply:
-    """The impact report as a reply."""
-    rows = []
-    for client in report["clients"]:
-        for p in client["projects"]:
-            rows.append(
-                (
-                    client["client"],
-                    p["project"],
-                    p["state"],
-                    str(p["days_paused"]),
-                    str(p["contractors_affected"]),
-                    format_minutes(p["worked_minutes"]),
-                    format_minutes(p["blocked_minutes"]),
-                    format_minutes(p["estimated_lost_minutes"]),
-                )
-            )
-        rows.append(
-            (
-                client["client"],
-                "(total)",
-                "",
-                "",
-                str(client["contractors_affected"]),
-                format_minutes(client["worked_minutes"]),
-                format_minutes(client["blocked_minutes"]),
-                format_minutes(client["estimated_lost_minutes"]),
-            )
-        )
-    return Reply(
-        title="Impact report",
-        text="" if rows else "No projects yet.",
-        table=Table(
-            (
-                "client",
-                "project",
-                "state",
-                "days paused",
-                "affected",
-                "worked",
-                "blocked",
-                "est. lost",
-            ),
-            rows,
-        ),
-        data=report,
-    )
+DATE_HELP = "today, yesterday, a weekday or YYYY-MM-DD"
 
 
 @command(
     "ops",
     "summary",
-    role="ops",
-    usage="/ops summary [DATE]",
+    role=Role.OPS,
     summary="the daily summary (default yesterday)",
+    params=(Param("date", Kind.DATE, "Day to summarise: " + DATE_HELP, optional=True, team=True),),
+    slow=True,
 )
-async def summary(ctx: Context, args: list[str]) -> Reply:
+async def summary(ctx: Context, *, date: date | None) -> Reply:
     """The daily summary for a date in the team's time zone."""
-    no_more(args, 1, "/ops summary [DATE]")
-    zone = ctx.settings.tz
-    today = local_date(ctx.now, zone)
-    day = parse_date(args[0], today) if args else today - timedelta(days=1)
-    return summary_reply(await reports.daily_summary(ctx.db, day=day, zone=zone))
+    day = date or ctx.team_today - timedelta(days=1)
+    result = await reports.daily_summary(ctx.db, day=day, zone=ctx.settings.tz)
+    return Reply.of(result, present.summary(result))
 
 
 @command(
     "ops",
     "impact",
-    role="ops",
-    usage="/ops impact [CLIENT|CODE]",
+    role=Role.OPS,
     summary="the impact report, for everything or one client or project",
+    params=(
+        Param(
+            "subject",
+            Kind.SUBJECT,
+            "Only this client (its name) or project (its code)",
+            optional=True,
+        ),
+    ),
+    slow=True,
 )
-async def impact(ctx: Context, args: list[str]) -> Reply:
+async def impact(ctx: Context, *, subject: str | None) -> Reply:
     """The impact report."""
-    subject = " ".join(args) or None
     report = await reports.impact_report(ctx.db, zone=ctx.settings.tz, now=ctx.now, subject=subject)
-    return impact_reply(report)
+    return Reply.of(report, present.impact(report))
 
 
 @command(
     "ops",
     "export",
-    role="ops",
-    usage="/ops export [FROM] [TO]",
+    role=Role.OPS,
     summary="hours as a CSV file (no dates: everything)",
+    params=(
+        Param("first", Kind.DATE, "First work date", optional=True, alias="from"),
+        Param("last", Kind.DATE, "Last work date", optional=True, alias="to"),
+    ),
+    slow=True,
 )
-async def export_(ctx: Context, args: list[str]) -> Reply:
+async def export_(ctx: Context, *, first: date | None, last: date | None) -> Reply:
     """Hours as a CSV attachment."""
-    no_more(args, 2, "/ops export [FROM] [TO]")
-    first = ctx.date(args[0]) if args else None
-    last = ctx.date(args[1]) if len(args) > 1 else None
     if first and last and first > last:
-        raise InvalidInput(f"{first} is after {last}; give the earlier date first.")
+        raise InvalidInput(f"{first} is after {last}; give the earlier date first.", field="first")
     counted = 0
 
     async def counting() -> export.Batches:
@@ -150,45 +77,53 @@ async def export_(ctx: Context, args: list[str]) -> Reply:
 
     content = "".join([chunk async for chunk in export.csv_chunks(counting())]).encode()
     name = f"pausebot-hours-{first or 'all'}-{last or ctx.today}.csv"
-    return Reply(
-        title="Hours export",
-        text=f"{counted} entries.",
-        attachment=Attachment(name, content),
-        data={"filename": name, "entries": counted},
-    )
+    result = ExportMade(filename=name, entries=counted)
+    return Reply.of(result, present.export_made(result), attachment=Attachment(name, content))
 
 
-@command("ops", "role", role="admin", usage=ROLE_USAGE, summary="set someone's role")
-async def role(ctx: Context, args: list[str]) -> Reply:
+@command(
+    "ops",
+    "role",
+    role=Role.ADMIN,
+    summary="set someone's role",
+    params=(
+        Param("who", Kind.PERSON, "Whose role"),
+        Param("role", Kind.CHOICE, "The new role", choices=tuple(Role)),
+    ),
+)
+async def role(ctx: Context, *, who: PersonRef, role: str) -> Reply:
     """Set a role."""
-    need(args, 2, ROLE_USAGE)
-    no_more(args, 2, ROLE_USAGE)
-    new_role = args[1].lower()
-    if new_role not in people.ROLES:
-        raise InvalidInput(f"{args[1]!r} is not a role; type {ROLE_USAGE}.")
-    (who,) = await ctx.people(args[:1])
-    await people.set_role(ctx.db, contractor=who, role=new_role)
-    return Reply(
-        title=f"{who.display_name} is now {new_role}",
-        data={"contractor": who.display_name, "role": new_role},
-    )
+    (contractor,) = await ctx.people([who])
+    await people.set_role(ctx.db, contractor=contractor, role=Role(role))
+    result = RoleSet(contractor=contractor.display_name, role=Role(role))
+    return Reply.of(result, present.role_set(result))
 
 
 @command(
     "ops",
     "link",
-    role="admin",
-    usage="/ops link @who @who…",
+    role=Role.ADMIN,
     summary="join identities into one contractor",
+    params=(
+        Param("who", Kind.PERSON, "The contractor to keep"),
+        Param(
+            "other", Kind.PERSON, "Another Discord account of theirs", optional=True, label="@who…"
+        ),
+        Param(
+            "identities",
+            Kind.PEOPLE,
+            "Their other identities, like @slack:U024BE7LH, space-separated",
+            optional=True,
+            label="",
+        ),
+    ),
 )
-async def link(ctx: Context, args: list[str]) -> Reply:
+async def link(
+    ctx: Context, *, who: PersonRef, other: PersonRef | None, identities: list[PersonRef]
+) -> Reply:
     """Join identities into one contractor."""
-    need(args, 2, "/ops link @who @who…")
-    kept = await people.link(ctx.db, contractors=await ctx.people(args), now=ctx.now)
+    named = [who, *([other] if other else []), *identities]
+    kept = await people.link(ctx.db, contractors=await ctx.people(named), now=ctx.now)
     keys = await people.identity_keys(ctx.db, kept.id)
-    return Reply(
-        title=f"Linked into {kept.display_name}",
-        text="Their hours and assignments are now one contractor's.",
-        fields=[("Identities", ", ".join(keys))],
-        data={"contractor": kept.display_name, "identities": keys},
-    )
+    result = Linked(contractor=kept.display_name, identities=tuple(str(key) for key in keys))
+    return Reply.of(result, present.linked(result))

@@ -4,363 +4,239 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.commands.base import Context, command, need, no_more
-from bot.commands.reply import Reply, Table
-from bot.core import hours, projects
+from bot.commands.base import Context, command
+from bot.commands.params import Kind, Param, PersonRef
+from bot.commands.reply import Reply
+from bot.core import present, projects, status
 from bot.core.errors import InvalidInput
-from bot.core.parsing import ISO_DATE, format_minutes, parse_channel, parse_code
-from bot.db.models import Contractor, Project
+from bot.core.readmodels import ChannelSet, ProjectList, StateChanged
+from bot.core.words import IdentityKey, ProjectState, Role
 
-PAUSE_USAGE = "/project pause CODE REASON… [until YYYY-MM-DD]"
-ADD_USAGE = '/project add CODE "Client" "Title"'
-
-
-def project_fields(project: Project) -> list[tuple[str, str]]:
-    """State, since when, reason and expected resume of a project."""
-    fields = [
-        ("Client", project.client.name),
-        ("State", project.state),
-        ("Since", project.state_changed_at.strftime("%Y-%m-%d %H:%M UTC")),
-    ]
-    if project.state == "paused":
-        fields.append(("Reason", project.pause_reason or "none given"))
-        resume = project.expected_resume.isoformat() if project.expected_resume else "not known"
-        fields.append(("Expected resume", resume))
-    return fields
-
-
-def project_data(project: Project) -> dict:
-    """A project as JSON-ready data."""
-    return {
-        "project": project.code,
-        "client": project.client.name,
-        "title": project.title,
-        "state": project.state,
-        "since": project.state_changed_at.isoformat(),
-        "reason": project.pause_reason,
-        "expected_resume": project.expected_resume.isoformat() if project.expected_resume else None,
-    }
+CODE = Param("code", Kind.CODE, "Project code")
+NOTE = Param("note", Kind.TEXT, "A note for the announcement", optional=True)
+MORE_PEOPLE = "More people: mentions or identities like @slack:U024BE7LH, space-separated"
 
 
 @command(
     "project",
     "status",
-    role="contractor",
-    usage="/project status [CODE]",
+    role=Role.CONTRACTOR,
     summary="my projects, or one project: state, reason, my hours this week",
+    params=(Param("code", Kind.CODE, "Project code (leave empty for all my projects)", True),),
 )
-async def status(ctx: Context, args: list[str]) -> Reply:
+async def status_(ctx: Context, *, code: str | None) -> Reply:
     """The caller's projects, or one project, with this week's hours."""
-    no_more(args, 1, "/project status [CODE]")
-    totals = await hours.week_totals(ctx.db, contractor_id=ctx.person.contractor.id, day=ctx.today)
-    if args:
-        project = await ctx.project(args[0])
-        mine = totals.get(project.id, {"worked": 0, "blocked": 0})
-        fields = [
-            *project_fields(project),
-            ("My worked hours this week", format_minutes(mine["worked"])),
-            ("My blocked hours this week", format_minutes(mine["blocked"])),
-        ]
-        data = project_data(project) | {
-            "worked_minutes": mine["worked"],
-            "blocked_minutes": mine["blocked"],
-        }
-        return Reply(title=f"{project.code} · {project.title}", fields=fields, data=data)
-    mine_projects = await projects.assigned_projects(ctx.db, contractor_id=ctx.person.contractor.id)
-    if not mine_projects:
-        return Reply(
-            title="You have no projects",
-            text="You are not assigned to any project yet; an admin assigns you with "
-            "/project assign CODE @you.",
-            data={"projects": []},
+    contractor_id = ctx.person.contractor.id
+    if code:
+        project = await ctx.project(code)
+        one = await status.project_status(
+            ctx.db, project=project, contractor_id=contractor_id, today=ctx.today
         )
-    rows, items = [], []
-    for project in mine_projects:
-        mine = totals.get(project.id, {"worked": 0, "blocked": 0})
-        detail = ""
-        if project.state == "paused":
-            until = project.expected_resume.isoformat() if project.expected_resume else "unknown"
-            detail = f"{project.pause_reason} (expected resume: {until})"
-        rows.append(
-            (
-                project.code,
-                project.state,
-                project.state_changed_at.strftime("%Y-%m-%d"),
-                format_minutes(mine["worked"]),
-                format_minutes(mine["blocked"]),
-                detail,
-            )
-        )
-        items.append(
-            project_data(project)
-            | {"worked_minutes": mine["worked"], "blocked_minutes": mine["blocked"]}
-        )
-    paused = sum(1 for project in mine_projects if project.state == "paused")
-    return Reply(
-        title="My projects",
-        text=f"{paused} of your {len(mine_projects)} projects are paused."
-        if paused
-        else "None of your projects is paused.",
-        table=Table(("project", "state", "since", "worked", "blocked", "reason"), rows),
-        data={"projects": items},
-    )
+        return Reply.of(one, present.project_status(one))
+    mine = await status.my_projects(ctx.db, contractor_id=contractor_id, today=ctx.today)
+    return Reply.of(mine, present.my_projects(mine))
 
 
 @command(
     "project",
     "list",
-    role="ops",
-    usage="/project list [active|paused|closed]",
+    role=Role.OPS,
     summary="all projects, filtered by state",
+    params=(
+        Param(
+            "state",
+            Kind.CHOICE,
+            "Only projects in this state",
+            optional=True,
+            choices=tuple(ProjectState),
+        ),
+    ),
+    slow=True,
 )
-async def list_(ctx: Context, args: list[str]) -> Reply:
+async def list_(ctx: Context, *, state: str | None) -> Reply:
     """All projects, optionally in one state."""
-    no_more(args, 1, "/project list [active|paused|closed]")
-    state = args[0].lower() if args else None
-    if state and state not in projects.STATES:
-        raise InvalidInput(
-            f"{args[0]!r} is not a state; type /project list paused (or active, closed)."
-        )
-    found = await projects.list_projects(ctx.db, state=state)
-    rows = [
-        (p.code, p.client.name, p.title, p.state, p.state_changed_at.strftime("%Y-%m-%d"))
-        for p in found
-    ]
-    return Reply(
-        title=f"{len(found)} {state + ' ' if state else ''}projects",
-        text="" if found else "No projects here.",
-        table=Table(("project", "client", "title", "state", "since"), rows),
-        data={"projects": [project_data(p) for p in found]},
-    )
+    chosen = ProjectState(state) if state else None
+    found = await projects.list_projects(ctx.db, state=chosen)
+    listed = ProjectList(state=chosen, projects=tuple(projects.view(p) for p in found))
+    return Reply.of(listed, present.project_list(listed))
 
 
-@command("project", "add", role="admin", usage=ADD_USAGE, summary="create a project")
-async def add(ctx: Context, args: list[str]) -> Reply:
+@command(
+    "project",
+    "add",
+    role=Role.ADMIN,
+    summary="create a project",
+    params=(
+        Param(
+            "code", Kind.NEW_CODE, "New code: 2 to 32 letters, digits or dashes, like ACME-LABEL"
+        ),
+        Param("client", Kind.WORD, "The client's name, like Acme AI"),
+        Param("title", Kind.WORD, "The project's title"),
+    ),
+    public=True,
+)
+async def add(ctx: Context, *, code: str, client: str, title: str) -> Reply:
     """Create a project."""
-    need(args, 3, ADD_USAGE)
-    no_more(args, 3, ADD_USAGE + " (put names with spaces in quotes)")
     project = await projects.add_project(
-        ctx.db,
-        code=parse_code(args[0]),
-        client_name=args[1],
-        title=args[2],
-        actor=ctx.person.contractor,
-        now=ctx.now,
+        ctx.db, code=code, client_name=client, title=title, actor=ctx.person.contractor, now=ctx.now
     )
-    return Reply(
-        title=f"Created {project.code}",
-        text=f"{args[1]} · {args[2]}. Assign people with /project assign {project.code} @who.",
-        data=project_data(project),
-        private=False,
-    )
+    created = projects.view(project)
+    return Reply.of(created, present.created(created), private=False)
 
 
-def split_until(words: list[str], today: date) -> tuple[list[str], date | None]:
-    """Take a trailing `until YYYY-MM-DD` off the reason words."""
-    if len(words) >= 2 and words[-2].lower() == "until":
-        if not ISO_DATE.fullmatch(words[-1]):
-            raise InvalidInput(f"{words[-1]!r} is not a date; write until YYYY-MM-DD.")
-        try:
-            until = date.fromisoformat(words[-1])
-        except ValueError:
-            raise InvalidInput(f"{words[-1]} is not a real date; write until YYYY-MM-DD.") from None
-        if until <= today:
-            raise InvalidInput(
-                f"The expected resume date {until.isoformat()} has passed; give a later date."
-            )
-        return words[:-2], until
-    return words, None
-
-
-async def _transition(ctx: Context, args: list[str], to_state: str, usage: str) -> Reply:
+async def change_state(
+    ctx: Context,
+    code: str,
+    to_state: ProjectState,
+    reason: str | None,
+    until: date | None = None,
+) -> Reply:
     """Pause, resume or close, and say how many messages were queued."""
-    need(args, 1, usage)
-    project = await ctx.project(args[0], lock=True)
-    words, until = args[1:], None
-    if to_state == "paused":
-        words, until = split_until(words, ctx.today)
-        if not words:
-            raise InvalidInput(f"Say why it is paused; type {PAUSE_USAGE}.")
+    project = await ctx.project(code, lock=True)
+    if until is not None and until <= ctx.today:
+        raise InvalidInput(
+            f"The expected resume date {until.isoformat()} has passed; give a later date.",
+            field="until",
+        )
     done = await projects.change_state(
         ctx.db,
         project=project,
         to_state=to_state,
         actor=ctx.person.contractor,
-        reason=" ".join(words) or None,
+        reason=reason or None,
         now=ctx.now,
         ops_channels=ctx.settings.OPS_CHANNELS,
         expected_resume=until,
     )
-    verb = {"paused": "Paused", "active": "Resumed", "closed": "Closed"}[to_state]
-    return Reply(
-        title=f"{verb} {project.code}",
-        text=f"{done.queued} announcements queued for the people and channels concerned.",
-        fields=project_fields(project),
-        data=project_data(project) | {"announcements": done.queued},
-        private=False,
-    )
+    changed = StateChanged(**projects.view(project).model_dump(), announcements=done.queued)
+    return Reply.of(changed, present.state_changed(changed), private=False)
 
 
 @command(
-    "project", "pause", role="admin", usage=PAUSE_USAGE, summary="pause a project and announce it"
+    "project",
+    "pause",
+    role=Role.ADMIN,
+    summary="pause a project and announce it",
+    params=(
+        CODE,
+        Param(
+            "reason",
+            Kind.TEXT,
+            "Why it is paused; contractors see this",
+            label="REASON…",
+            missing="Say why it is paused; type /project pause CODE REASON… [until DATE].",
+        ),
+        Param(
+            "until",
+            Kind.DATE,
+            "Expected resume date, like 2026-12-20",
+            optional=True,
+            keyword="until",
+            label="[until DATE]",
+            ahead=True,
+        ),
+    ),
+    public=True,
+    slow=True,
 )
-async def pause(ctx: Context, args: list[str]) -> Reply:
+async def pause(ctx: Context, *, code: str, reason: str, until: date | None) -> Reply:
     """Pause a project."""
-    return await _transition(ctx, args, "paused", PAUSE_USAGE)
+    return await change_state(ctx, code, ProjectState.PAUSED, reason, until)
 
 
 @command(
     "project",
     "resume",
-    role="admin",
-    usage="/project resume CODE [NOTE…]",
+    role=Role.ADMIN,
     summary="resume a project and announce it",
+    params=(CODE, NOTE),
+    public=True,
+    slow=True,
 )
-async def resume(ctx: Context, args: list[str]) -> Reply:
+async def resume(ctx: Context, *, code: str, note: str | None) -> Reply:
     """Resume a paused project."""
-    return await _transition(ctx, args, "active", "/project resume CODE [NOTE…]")
+    return await change_state(ctx, code, ProjectState.ACTIVE, note)
 
 
 @command(
     "project",
     "close",
-    role="admin",
-    usage="/project close CODE [NOTE…]",
+    role=Role.ADMIN,
     summary="close a project for good and announce it",
+    params=(CODE, NOTE),
+    public=True,
+    slow=True,
 )
-async def close(ctx: Context, args: list[str]) -> Reply:
+async def close(ctx: Context, *, code: str, note: str | None) -> Reply:
     """Close a project for good."""
-    return await _transition(ctx, args, "closed", "/project close CODE [NOTE…]")
+    return await change_state(ctx, code, ProjectState.CLOSED, note)
 
 
-def names(contractors: list[Contractor]) -> str:
-    """Display names joined with commas."""
-    return ", ".join(contractor.display_name for contractor in contractors)
-
-
-def assignments_reply(
-    project: Project,
-    changed: tuple[str, str, list[Contractor], str],
-    unchanged: tuple[str, str, list[Contractor]],
-) -> Reply:
-    """Who an assign or unassign changed, and who it left as they were."""
-    label, key, people, nobody = changed
-    other_label, other_key, others = unchanged
-    fields = [(label, names(people) or nobody)]
-    if others:
-        fields.append((other_label, names(others)))
-    return Reply(
-        title=f"Assignments on {project.code}",
-        fields=fields,
-        data={
-            "project": project.code,
-            key: [c.display_name for c in people],
-            other_key: [c.display_name for c in others],
-        },
+def people_params(who: str) -> tuple[Param, ...]:
+    """A project code, one person, and more people."""
+    return (
+        CODE,
+        Param("who", Kind.PERSON, who, label="@who…"),
+        Param("more", Kind.PEOPLE, MORE_PEOPLE, optional=True, label=""),
     )
 
 
 @command(
     "project",
     "assign",
-    role="admin",
-    usage="/project assign CODE @who…",
+    role=Role.ADMIN,
     summary="assign people to a project",
+    params=people_params("Who to assign"),
 )
-async def assign(ctx: Context, args: list[str]) -> Reply:
+async def assign(ctx: Context, *, code: str, who: PersonRef, more: list[PersonRef]) -> Reply:
     """Assign people to a project."""
-    need(args, 2, "/project assign CODE @who…")
-    project = await ctx.project(args[0])
-    added, already = await projects.assign(
-        ctx.db, project=project, contractors=await ctx.people(args[1:]), now=ctx.now
+    project = await ctx.project(code)
+    result = await projects.assign(
+        ctx.db, project=project, contractors=await ctx.people([who, *more]), now=ctx.now
     )
-    return assignments_reply(
-        project,
-        ("Assigned", "assigned", added, "nobody new"),
-        ("Already assigned", "already", already),
-    )
+    return Reply.of(result, present.assigned(result))
 
 
 @command(
     "project",
     "unassign",
-    role="admin",
-    usage="/project unassign CODE @who…",
+    role=Role.ADMIN,
     summary="take people off a project",
+    params=people_params("Who to take off"),
 )
-async def unassign(ctx: Context, args: list[str]) -> Reply:
+async def unassign(ctx: Context, *, code: str, who: PersonRef, more: list[PersonRef]) -> Reply:
     """End assignments on a project."""
-    need(args, 2, "/project unassign CODE @who…")
-    project = await ctx.project(args[0])
-    removed, missing = await projects.unassign(
-        ctx.db, project=project, contractors=await ctx.people(args[1:]), now=ctx.now
+    project = await ctx.project(code)
+    result = await projects.unassign(
+        ctx.db, project=project, contractors=await ctx.people([who, *more]), now=ctx.now
     )
-    return assignments_reply(
-        project,
-        ("Unassigned", "unassigned", removed, "nobody"),
-        ("Were not assigned", "not_assigned", missing),
-    )
+    return Reply.of(result, present.unassigned(result))
 
 
 @command(
     "project",
     "channel",
-    role="admin",
-    usage="/project channel CODE #channel",
+    role=Role.ADMIN,
     summary="where this project's announcements go on that platform",
+    params=(CODE, Param("channel", Kind.CHANNEL, "The announcement channel")),
 )
-async def channel(ctx: Context, args: list[str]) -> Reply:
+async def channel(ctx: Context, *, code: str, channel: IdentityKey) -> Reply:
     """Set a project's announcement channel on one platform."""
-    need(args, 2, "/project channel CODE #channel")
-    no_more(args, 2, "/project channel CODE #channel")
-    project = await ctx.project(args[0])
-    named = parse_channel(args[1], ctx.caller.platform)
-    if named is None:
-        raise InvalidInput(f"{args[1]!r} is not a channel; write #channel or #slack:C0123.")
-    await projects.set_channel(ctx.db, project=project, platform=named[0], channel_id=named[1])
-    return Reply(
-        title=f"{project.code} announcements on {named[0]} go to #{named[1]}",
-        data={"project": project.code, "channel": f"{named[0]}:{named[1]}"},
-    )
+    project = await ctx.project(code)
+    await projects.set_channel(ctx.db, project=project, channel=channel)
+    result = ChannelSet(project=project.code, channel=str(channel))
+    return Reply.of(result, present.channel_set(result))
 
 
 @command(
     "project",
     "history",
-    role="ops",
-    usage="/project history CODE",
+    role=Role.OPS,
     summary="the status history, newest first",
+    params=(CODE,),
+    slow=True,
 )
-async def history(ctx: Context, args: list[str]) -> Reply:
+async def history(ctx: Context, *, code: str) -> Reply:
     """A project's status history, newest first."""
-    need(args, 1, "/project history CODE")
-    no_more(args, 1, "/project history CODE")
-    project = await ctx.project(args[0])
-    changes = await projects.history(ctx.db, project=project)
-    rows = [
-        (
-            c.at.strftime("%Y-%m-%d %H:%M"),
-            c.from_state or "-",
-            c.to_state,
-            actor or "-",
-            c.reason or "",
-        )
-        for c, actor in changes
-    ]
-    return Reply(
-        title=f"History of {project.code}",
-        table=Table(("at (UTC)", "from", "to", "by", "reason"), rows),
-        data={
-            "project": project.code,
-            "history": [
-                {
-                    "at": c.at.isoformat(),
-                    "from": c.from_state,
-                    "to": c.to_state,
-                    "by": actor,
-                    "reason": c.reason,
-                }
-                for c, actor in changes
-            ],
-        },
-    )
+    result = await projects.history(ctx.db, project=await ctx.project(code))
+    return Reply.of(result, present.history(result))

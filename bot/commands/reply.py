@@ -1,17 +1,30 @@
-"""The neutral reply every command returns; each adapter renders it its own way."""
+"""The reply every command returns: a neutral Message, the read model behind it, and a file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import logging
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.core import present
+from bot.core.message import Message
+from bot.core.readmodels import ReadModel
+
+log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Table:
-    """Rows of cells under column headings."""
+class ErrorKind(StrEnum):
+    """Why a command was refused."""
 
-    columns: tuple[str, ...]
-    rows: list[tuple[str, ...]]
+    INVALID = "invalid"
+    NOT_ALLOWED = "not_allowed"
+    NOT_FOUND = "not_found"
+    UNKNOWN_COMMAND = "unknown_command"
+    EMPTY = "empty"
+    INTERNAL = "internal"
+    UPLOAD_FAILED = "upload_failed"
+    MODAL_FAILED = "modal_failed"
 
 
 @dataclass(frozen=True)
@@ -25,53 +38,52 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Reply:
-    """What a command answers: data, not pre-rendered text."""
+    """What a command answers: the message to draw and the data it was drawn from."""
 
+    message: Message
     ok: bool = True
-    title: str = ""
-    text: str = ""
-    fields: list[tuple[str, str]] = field(default_factory=list)
-    table: Table | None = None
     private: bool = True
-    data: dict[str, Any] | None = None
+    data: ReadModel | None = None
     attachment: Attachment | None = None
-    error_kind: str | None = None
+    error_kind: ErrorKind | None = None
+    field: str | None = None
+
+    @property
+    def title(self) -> str:
+        """The message's title."""
+        return self.message.title
+
+    @property
+    def text(self) -> str:
+        """The message's text (a refusal's one sentence)."""
+        return self.message.text
 
     @classmethod
-    def error(cls, message: str, *, kind: str = "invalid") -> Reply:
-        """A refusal: one sentence saying what was wrong and what to type instead."""
-        return cls(ok=False, text=message, error_kind=kind)
+    def of(cls, data: ReadModel, message: Message, **kwargs) -> Reply:
+        """A successful reply drawn from a read model."""
+        return cls(message=message, data=data, **kwargs)
 
-    def as_text(self) -> str:
-        """Plain text, for the console and for fallbacks on chat platforms."""
-        parts = [self.title] if self.title else []
-        if self.text:
-            parts.append(self.text)
-        parts.extend(f"{name}: {value}" for name, value in self.fields)
-        if self.table is not None and self.table.rows:
-            widths = [
-                max(len(str(cell)) for cell in column)
-                for column in zip(self.table.columns, *self.table.rows, strict=True)
-            ]
-            for row in (self.table.columns, *self.table.rows):
-                cells = (str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
-                parts.append("  ".join(cells).rstrip())
-        if self.attachment is not None:
-            parts.append(f"[file {self.attachment.filename}, {len(self.attachment.content)} bytes]")
-        return "\n".join(parts)
+    @classmethod
+    def error(
+        cls, text: str, *, kind: ErrorKind = ErrorKind.INVALID, field: str | None = None
+    ) -> Reply:
+        """A refusal: one sentence saying what was wrong and what to type instead.
 
-    def as_json(self) -> dict[str, Any]:
-        """A JSON object: ok, text, and the structured data when there is any."""
-        body: dict[str, Any] = {"ok": self.ok, "text": self.as_text()}
-        if self.title:
-            body["title"] = self.title
-        if self.error_kind:
-            body["error"] = self.error_kind
-        if self.data is not None:
-            body["data"] = self.data
-        if self.attachment is not None:
-            body["file"] = {
-                "filename": self.attachment.filename,
-                "bytes": len(self.attachment.content),
-            }
-        return body
+        `field` names the command parameter the refusal is about, when it is about one.
+        """
+        return cls(message=Message(text=text), ok=False, error_kind=kind, field=field)
+
+    @classmethod
+    def internal_error(cls, error_id: str) -> Reply:
+        """The one reply for a failure on pausebot's side; the id is in the log line."""
+        return cls.error(present.internal_error(error_id), kind=ErrorKind.INTERNAL)
+
+
+def internal_failure(what: str, exc: BaseException | None = None) -> Reply:
+    """Log a failure under a new error id and return the reply that names it.
+
+    `what` names the command or listener in fixed words; request text never goes in a log line.
+    """
+    error_id = uuid.uuid4().hex[:8]
+    log.error("%s failed (error id %s)", what, error_id, exc_info=exc or True)
+    return Reply.internal_error(error_id)

@@ -1,28 +1,36 @@
-"""Runs commands: resolves the caller, checks the role, calls the handler in one transaction."""
+"""Runs commands: resolves the caller, checks the role, reads the parameters and calls the
+handler, all in one transaction."""
 
 from __future__ import annotations
 
 import difflib
-import logging
 import time
-import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import hours, ops, project  # noqa: F401 - they fill the command table
 from bot.commands.base import COMMANDS, Command, Context
-from bot.commands.grammar import split_command, split_words
-from bot.commands.reply import Reply, Table
+from bot.commands.grammar import Reading, convert, read_words, split_command, split_words
+from bot.commands.reply import ErrorKind, Reply, internal_failure
 from bot.config import Settings
+from bot.core import present
 from bot.core.clock import Clock
 from bot.core.errors import NotAllowed, NotFound, PausebotError
 from bot.core.people import Caller, Person, resolve
 from bot.core.projects import assigned_projects, list_projects
+from bot.core.readmodels import CommandHelp, HelpPage
+from bot.core.timeline import local_date
+from bot.core.words import Platform, Role
 from bot.db.session import Database
 from bot.metrics import Metrics
 
-log = logging.getLogger(__name__)
-
 GROUPS = ("hours", "project", "ops")
-ERROR_KINDS = {NotAllowed: "not_allowed", NotFound: "not_found"}
+ERROR_KINDS = {NotAllowed: ErrorKind.NOT_ALLOWED, NotFound: ErrorKind.NOT_FOUND}
+# Reads a command's parameters, once the caller is known, into the handler's typed values.
+ReadValues = Callable[[Command, Reading], dict[str, Any]]
 
 
 def allowed(person: Person) -> list[Command]:
@@ -32,22 +40,44 @@ def allowed(person: Person) -> list[Command]:
 
 def help_reply(person: Person, group: str | None) -> Reply:
     """What the caller can do, for their role (one group, or all)."""
-    commands = [cmd for cmd in allowed(person) if group in (None, cmd.group)]
-    return Reply(
-        title=f"pausebot: what you can do ({person.role})",
-        text="Hours logged on a paused project are kept as blocked hours for compensation.",
-        table=Table(("command", "what"), [(cmd.usage, cmd.summary) for cmd in commands]),
-        data={"role": person.role, "commands": [cmd.usage for cmd in commands]},
+    page = HelpPage(
+        role=person.role,
+        commands=tuple(
+            CommandHelp(usage=cmd.usage, summary=cmd.summary)
+            for cmd in allowed(person)
+            if group in (None, cmd.group)
+        ),
     )
+    return Reply.of(page, present.help_page(page))
 
 
 def unknown_reply(group: str, name: str) -> Reply:
     """A refusal naming the nearest commands."""
-    paths = [f"/{g} {n}" for g, n in COMMANDS]
     typed = f"/{group} {name}".strip()
-    near = difflib.get_close_matches(typed, paths, n=2, cutoff=0.6)
+    near = difflib.get_close_matches(typed, [cmd.path for cmd in COMMANDS.values()], 2, 0.6)
     hint = f"did you mean {' or '.join(near)}?" if near else "type /help to see your commands."
-    return Reply.error(f"There is no command {typed}; {hint}", kind="unknown_command")
+    return Reply.error(f"There is no command {typed}; {hint}", kind=ErrorKind.UNKNOWN_COMMAND)
+
+
+def from_words(words: list[str]) -> ReadValues:
+    """Read a command's parameters from the words typed after it."""
+
+    def read(cmd: Command, reading: Reading) -> dict[str, Any]:
+        """Words to raw values, raw values to typed ones."""
+        raw = read_words(cmd.params, words, reading, cmd.usage)
+        return {p.name: convert(p, raw[p.name], reading, cmd.usage) for p in cmd.params}
+
+    return read
+
+
+def from_values(values: dict[str, Any]) -> ReadValues:
+    """Read a command's parameters from values a platform gave by name (typed or text)."""
+
+    def read(cmd: Command, reading: Reading) -> dict[str, Any]:
+        """Each declared parameter's typed value."""
+        return {p.name: convert(p, values.get(p.name), reading, cmd.usage) for p in cmd.params}
+
+    return read
 
 
 class CommandRunner:
@@ -69,12 +99,14 @@ class CommandRunner:
     async def run_line(self, caller: Caller, line: str, *, request_key: str | None = None) -> Reply:
         """Run a typed line such as `/hours log ACME 2h`."""
         try:
-            group, name, args = split_command(line)
+            group, name, words = split_command(line)
         except PausebotError as exc:
             return Reply.error(exc.message)
         if not group:
-            return Reply.error("Type a command, like /help or /project status.", kind="empty")
-        return await self.run(caller, group, name, args, request_key=request_key)
+            return Reply.error(
+                "Type a command, like /help or /project status.", kind=ErrorKind.EMPTY
+            )
+        return await self.run(caller, group, name, words, request_key=request_key)
 
     async def run_slash(
         self, caller: Caller, group: str, text: str, *, request_key: str | None = None
@@ -89,44 +121,72 @@ class CommandRunner:
             caller, group.lstrip("/").lower(), name, words[1:], request_key=request_key
         )
 
-    async def project_codes(
-        self, caller: Caller, *, prefix: str = "", limit: int = 25
-    ) -> list[str]:
-        """Project codes for autocomplete: the caller's assignments first, then all for ops."""
-        async with self.database.transaction() as db:
-            person = await resolve(
-                db,
-                caller,
-                now=self.clock.now(),
-                admins=self.settings.PAUSEBOT_ADMINS,
-                default_tz=self.settings.PAUSEBOT_TZ,
-            )
-            codes = [
-                p.code for p in await assigned_projects(db, contractor_id=person.contractor.id)
-            ]
-            if person.has("ops"):
-                codes += [p.code for p in await list_projects(db)]
-        wanted = prefix.strip().upper()
-        return [code for code in dict.fromkeys(codes) if code.startswith(wanted)][:limit]
-
     async def run(
         self,
         caller: Caller,
         group: str,
         name: str,
-        args: list[str],
+        words: list[str],
         *,
         request_key: str | None = None,
     ) -> Reply:
+        """Run a command from the words typed after it."""
+        return await self.execute(caller, group, name, from_words(words), request_key)
+
+    async def run_values(
+        self,
+        caller: Caller,
+        group: str,
+        name: str,
+        values: dict[str, Any],
+        *,
+        request_key: str | None = None,
+    ) -> Reply:
+        """Run a command from parameter values given by name (Discord options, Slack forms)."""
+        return await self.execute(caller, group, name, from_values(values), request_key)
+
+    async def execute(
+        self,
+        caller: Caller,
+        group: str,
+        name: str,
+        read: ReadValues,
+        request_key: str | None,
+    ) -> Reply:
         """Run one command for a caller; refusals roll back everything."""
         started = time.perf_counter()
-        reply = await self._run(caller, group, name, args, request_key)
+        reply = await self._execute(caller, group, name, read, request_key)
         if self.metrics is not None:
-            self.metrics.command_done(f"{group} {name}", reply, time.perf_counter() - started)
+            label = f"{group} {name}" if (group, name) in COMMANDS else "unknown"
+            self.metrics.command_done(label, reply.error_kind, time.perf_counter() - started)
         return reply
 
-    async def _run(
-        self, caller: Caller, group: str, name: str, args: list[str], request_key: str | None
+    async def person(self, db: AsyncSession, caller: Caller, now: datetime) -> Person:
+        """The Person behind a caller, created on first sight."""
+        return await resolve(
+            db,
+            caller,
+            now=now,
+            admins=self.settings.PAUSEBOT_ADMINS,
+            default_tz=self.settings.PAUSEBOT_TZ,
+        )
+
+    async def project_codes(
+        self, caller: Caller, *, prefix: str = "", limit: int = 25
+    ) -> list[str]:
+        """Project codes for autocomplete: the caller's assignments first, then all for ops."""
+        async with self.database.transaction() as db:
+            person = await self.person(db, caller, self.clock.now())
+            codes = [
+                p.code for p in await assigned_projects(db, contractor_id=person.contractor.id)
+            ]
+            if person.has(Role.OPS):
+                codes += [p.code for p in await list_projects(db)]
+        wanted = prefix.strip().upper()
+        return [code for code in dict.fromkeys(codes) if code.startswith(wanted)][:limit]
+
+    async def _execute(
+        self, caller: Caller, group: str, name: str, read: ReadValues, request_key: str | None
     ) -> Reply:
         """Run a command inside one transaction and turn errors into replies."""
         cmd = COMMANDS.get((group, name))
@@ -136,16 +196,16 @@ class CommandRunner:
         now = self.clock.now()
         try:
             async with self.database.transaction() as db:
-                person = await resolve(
-                    db,
-                    caller,
-                    now=now,
-                    admins=self.settings.PAUSEBOT_ADMINS,
-                    default_tz=self.settings.PAUSEBOT_TZ,
-                )
+                person = await self.person(db, caller, now)
                 if cmd is None:
                     return help_reply(person, None if group == "help" else group)
                 person.require(cmd.role)
+                reading = Reading(
+                    platform=Platform(caller.platform),
+                    today=person.today(now),
+                    team_today=local_date(now, self.settings.tz),
+                )
+                values = read(cmd, reading)
                 ctx = Context(
                     db=db,
                     caller=caller,
@@ -154,13 +214,9 @@ class CommandRunner:
                     now=now,
                     request_key=request_key,
                 )
-                return await cmd.handler(ctx, args)
+                return await cmd.handler(ctx, **values)
         except PausebotError as exc:
-            return Reply.error(exc.message, kind=ERROR_KINDS.get(type(exc), "invalid"))
+            kind = ERROR_KINDS.get(type(exc), ErrorKind.INVALID)
+            return Reply.error(exc.message, kind=kind, field=exc.field)
         except Exception:
-            error_id = uuid.uuid4().hex[:8]
-            log.exception("command %s %s failed (error id %s)", group, name, error_id)
-            return Reply.error(
-                f"Something went wrong on our side (error id {error_id}); try again in a moment.",
-                kind="internal",
-            )
+            return internal_failure(f"command {cmd.path if cmd else 'help'}")

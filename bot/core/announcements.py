@@ -2,90 +2,73 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.parsing import split_identity
-from bot.db.models import (
-    Assignment,
-    Identity,
-    OutboxMessage,
-    Project,
-    ProjectChannel,
-    StatusChange,
-)
-
-HEADLINES = {
-    "paused": "{code} is paused",
-    "active": "{code} is active again",
-    "closed": "{code} is closed",
-}
+from bot.core import present
+from bot.core.message import Message
+from bot.core.readmodels import ProjectView
+from bot.core.words import IdentityKey, Platform, TargetType
+from bot.db.models import Assignment, Identity, OutboxMessage, ProjectChannel, StatusChange
 
 
-def state_change_message(project: Project, change: StatusChange) -> dict[str, Any]:
-    """The neutral payload announcing a state change."""
-    title = HEADLINES[change.to_state].format(code=project.code)
-    lines = [f"{project.client.name} · {project.title}"]
-    if change.to_state == "paused":
-        lines.append(f"Reason: {change.reason}")
-        if change.expected_resume:
-            lines.append(f"Expected to resume on {change.expected_resume.isoformat()}.")
-        lines.append(
-            f"Keep logging your hours with /hours log {project.code}: while the project is "
-            "paused they are recorded as blocked hours, the record for compensation."
+@dataclass(frozen=True)
+class Recipient:
+    """Where one outgoing message goes: a person's DM or a channel, on one platform."""
+
+    platform: Platform
+    target_type: TargetType
+    target: str
+
+    @classmethod
+    def channel(cls, key: IdentityKey) -> Recipient:
+        """A channel given as an identity such as `slack:C0123`."""
+        return cls(key.platform, TargetType.CHANNEL, key.external_id)
+
+
+async def assigned_people(db: AsyncSession, project_id: int) -> list[Recipient]:
+    """A DM recipient for every identity of everyone assigned to the project now."""
+    rows = await db.execute(
+        select(Identity.platform, Identity.external_id)
+        .join(Assignment, Assignment.contractor_id == Identity.contractor_id)
+        .where(Assignment.project_id == project_id, Assignment.until.is_(None))
+        .distinct()
+    )
+    return [Recipient(Platform(platform), TargetType.USER, target) for platform, target in rows]
+
+
+async def project_channels(db: AsyncSession, project_id: int) -> list[Recipient]:
+    """The project's own announcement channels."""
+    rows = await db.execute(
+        select(ProjectChannel.platform, ProjectChannel.channel_id).where(
+            ProjectChannel.project_id == project_id
         )
-    elif change.to_state == "active":
-        if change.reason:
-            lines.append(change.reason)
-        lines.append(f"Work can go on; hours you log on {project.code} count as worked again.")
-    else:
-        if change.reason:
-            lines.append(change.reason)
-        lines.append(f"No hours can be logged on {project.code} for dates after it was closed.")
-    return {
-        "event": "state_change",
-        "project": project.code,
-        "to_state": change.to_state,
-        "title": title,
-        "text": "\n".join(lines),
-    }
+    )
+    return [Recipient(Platform(platform), TargetType.CHANNEL, target) for platform, target in rows]
 
 
 async def queue_state_change(
     db: AsyncSession,
     *,
-    project: Project,
+    project: ProjectView,
+    project_id: int,
     change: StatusChange,
     now: datetime,
-    ops_channels: list[str],
+    ops_channels: list[IdentityKey],
 ) -> int:
     """Queue a DM to every assigned contractor's identities and a post in every channel."""
-    payload = state_change_message(project, change)
-    people = await db.execute(
-        select(Identity.platform, Identity.external_id)
-        .join(Assignment, Assignment.contractor_id == Identity.contractor_id)
-        .where(Assignment.project_id == project.id, Assignment.until.is_(None))
-        .distinct()
-    )
-    targets = [(platform, "user", external_id) for platform, external_id in people]
-    channels = await db.execute(
-        select(ProjectChannel.platform, ProjectChannel.channel_id).where(
-            ProjectChannel.project_id == project.id
-        )
-    )
-    targets += [(platform, "channel", channel_id) for platform, channel_id in channels]
-    for key in ops_channels:
-        platform, channel_id = split_identity(key)
-        targets.append((platform, "channel", channel_id))
+    recipients = await assigned_people(db, project_id)
+    recipients += await project_channels(db, project_id)
+    recipients += [Recipient.channel(key) for key in ops_channels]
     return await queue(
         db,
         kind="announcement",
         key=f"change:{change.id}",
-        payload=payload,
-        targets=targets,
+        message=present.announcement(project, change.reason),
+        recipients=recipients,
         now=now,
     )
 
@@ -95,28 +78,29 @@ async def queue(
     *,
     kind: str,
     key: str,
-    payload: dict[str, Any],
-    targets: list[tuple[str, str, str]],
+    message: Message,
+    recipients: list[Recipient],
     now: datetime,
 ) -> int:
-    """Insert one outbox row per distinct (platform, target type, target); returns the count."""
-    unique = list(dict.fromkeys(targets))
+    """Insert one outbox row per distinct recipient; returns how many."""
+    unique = list(dict.fromkeys(recipients))
     if not unique:
         return 0
+    payload = message.model_dump(mode="json")
     rows = [
         {
             "kind": kind,
-            "platform": platform,
-            "target_type": target_type,
-            "target": target,
+            "platform": recipient.platform,
+            "target_type": recipient.target_type,
+            "target": recipient.target,
             "payload": payload,
-            "dedupe_key": f"{key}:{platform}:{target_type}:{target}",
+            "dedupe_key": f"{key}:{recipient.platform}:{recipient.target_type}:{recipient.target}",
             "state": "pending",
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
         }
-        for platform, target_type, target in unique
+        for recipient in unique
     ]
     await db.execute(insert(OutboxMessage), rows)
     return len(rows)

@@ -2,11 +2,16 @@
 
 
 class PausebotError(Exception):
-    """A refused request; the message says what was wrong and what to type instead."""
+    """A refused request; the message says what was wrong and what to type instead.
 
-    def __init__(self, message: str) -> None:
+    `field` names the command parameter the refusal is about (`duration`, `date`), when known,
+    so a form can show the sentence beside that input.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 class InvalidInput(PausebotError):

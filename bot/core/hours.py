@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,34 +10,48 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
-from bot.core.parsing import MAX_MINUTES, format_minutes
+from bot.core.parsing import MAX_MINUTES
 from bot.core.people import Person
+from bot.core.present import minutes as format_minutes
 from bot.core.projects import get_project
+from bot.core.readmodels import DeletedEntry, EntryView, LoggedEntry, Week
 from bot.core.timeline import day_bounds, local_date
+from bot.core.words import HoursKind, ProjectState
 from bot.db.models import Assignment, HoursEntry, Project, StatusChange
 
 
-@dataclass(frozen=True)
-class Logged:
-    """A logged entry, its project, whether it repeated an earlier request, the day's total."""
+def entry_view(entry: HoursEntry, code: str) -> EntryView:
+    """An entry as people see it."""
+    return EntryView(
+        id=entry.id,
+        project=code,
+        work_date=entry.work_date,
+        minutes=entry.minutes,
+        kind=HoursKind(entry.kind),
+        note=entry.note,
+    )
 
-    entry: HoursEntry
-    project: Project
-    repeated: bool
-    day_total: int
+
+def logged(entry: HoursEntry, code: str, *, repeated: bool, day_total: int) -> LoggedEntry:
+    """What `/hours log` answers about an entry."""
+    return LoggedEntry(
+        **entry_view(entry, code).model_dump(), repeated=repeated, day_total_minutes=day_total
+    )
 
 
 def check_window(work_date: date, *, today: date, backdate_days: int) -> None:
     """Refuse future dates and dates older than the backdate window."""
     if work_date > today:
         raise InvalidInput(
-            f"{work_date.isoformat()} is in the future; log hours for today or an earlier date."
+            f"{work_date.isoformat()} is in the future; log hours for today or an earlier date.",
+            field="date",
         )
     oldest = today - timedelta(days=backdate_days)
     if work_date < oldest:
         raise InvalidInput(
             f"{work_date.isoformat()} is more than {backdate_days} days ago; "
-            f"hours can be logged back to {oldest.isoformat()}."
+            f"hours can be logged back to {oldest.isoformat()}.",
+            field="date",
         )
 
 
@@ -63,7 +76,8 @@ def _refuse_over_cap(total: int, minutes: int, work_date: date) -> None:
         more = f"at most {format_minutes(room)} more fits" if room else "nothing more fits"
         raise InvalidInput(
             f"You already have {format_minutes(total)} on {work_date.isoformat()}; "
-            f"a day holds 24h, so {more}."
+            f"a day holds 24h, so {more}.",
+            field="duration",
         )
 
 
@@ -127,7 +141,7 @@ async def _project_with_facts(
     if row is None:
         await get_project(db, code)  # raises NotFound naming the nearest codes
     project, is_assigned, day_minutes, latest_state, latest_at = row
-    blocked = latest_state == "paused" and latest_at <= start
+    blocked = latest_state == ProjectState.PAUSED and latest_at <= start
     return project, bool(is_assigned), int(day_minutes), blocked
 
 
@@ -148,7 +162,7 @@ async def log_hours(
     now: datetime,
     backdate_days: int,
     request_key: str | None = None,
-) -> Logged:
+) -> LoggedEntry:
     """Record hours; blocked when the project was paused for the whole work date."""
     contractor = person.contractor
     if request_key and (earlier := await entry_for_request(db, request_key)):
@@ -156,7 +170,7 @@ async def log_hours(
             db, contractor_id=earlier.contractor_id, work_date=earlier.work_date
         )
         project = await db.get_one(Project, earlier.project_id)
-        return Logged(entry=earlier, project=project, repeated=True, day_total=total)
+        return logged(earlier, project.code, repeated=True, day_total=total)
     check_window(work_date, today=person.today(now), backdate_days=backdate_days)
     project, assigned, total, blocked = await _project_with_facts(
         db, code=code, contractor_id=contractor.id, work_date=work_date, zone=person.zone
@@ -164,14 +178,16 @@ async def log_hours(
     if not assigned:
         raise NotAllowed(
             f"You are not assigned to {project.code}; type /project status to see your projects, "
-            "or ask an admin to assign you."
+            "or ask an admin to assign you.",
+            field="code",
         )
-    if project.state == "closed":
+    if project.state == ProjectState.CLOSED:
         closed_on = local_date(project.state_changed_at, person.zone)
         if work_date > closed_on:
             raise InvalidInput(
                 f"{project.code} was closed on {closed_on.isoformat()}; "
-                "it takes no hours for later dates."
+                "it takes no hours for later dates.",
+                field="date",
             )
     _refuse_over_cap(total, minutes, work_date)
     total += minutes
@@ -180,16 +196,16 @@ async def log_hours(
         project_id=project.id,
         work_date=work_date,
         minutes=minutes,
-        kind="blocked" if blocked else "worked",
+        kind=HoursKind.BLOCKED if blocked else HoursKind.WORKED,
         note=note.strip(),
-        source_identity=person.identity,
+        source_identity=str(person.identity),
         request_key=request_key,
         created_at=now,
     )
     if request_key is None:
         db.add(entry)
         await db.flush()
-        return Logged(entry=entry, project=project, repeated=False, day_total=total)
+        return logged(entry, project.code, repeated=False, day_total=total)
     try:
         async with db.begin_nested():
             db.add(entry)
@@ -198,8 +214,8 @@ async def log_hours(
         earlier = await entry_for_request(db, request_key)
         if earlier is None:
             raise
-        return Logged(entry=earlier, project=project, repeated=True, day_total=total - minutes)
-    return Logged(entry=entry, project=project, repeated=False, day_total=total)
+        return logged(earlier, project.code, repeated=True, day_total=total - minutes)
+    return logged(entry, project.code, repeated=False, day_total=total)
 
 
 async def own_entry(
@@ -229,7 +245,7 @@ async def edit_entry(
     note: str | None,
     now: datetime,
     backdate_days: int,
-) -> HoursEntry:
+) -> EntryView:
     """Change the duration (and note, when given) of one of the caller's entries."""
     entry = await own_entry(
         db, person=person, entry_id=entry_id, now=now, backdate_days=backdate_days
@@ -246,19 +262,25 @@ async def edit_entry(
         entry.note = note.strip()
     entry.updated_at = now
     await db.flush()
-    return entry
+    return entry_view(entry, await project_code(db, entry.project_id))
 
 
 async def delete_entry(
     db: AsyncSession, *, person: Person, entry_id: int, now: datetime, backdate_days: int
-) -> HoursEntry:
+) -> DeletedEntry:
     """Soft-delete one of the caller's entries; the row stays for exports and audits."""
     entry = await own_entry(
         db, person=person, entry_id=entry_id, now=now, backdate_days=backdate_days
     )
     entry.deleted_at = now
     await db.flush()
-    return entry
+    code = await project_code(db, entry.project_id)
+    return DeletedEntry(**entry_view(entry, code).model_dump())
+
+
+async def project_code(db: AsyncSession, project_id: int) -> str:
+    """The code of a project by id."""
+    return (await db.execute(select(Project.code).where(Project.id == project_id))).scalar_one()
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -267,10 +289,8 @@ def week_of(day: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
-async def week_entries(
-    db: AsyncSession, *, contractor_id: int, day: date
-) -> list[tuple[HoursEntry, str]]:
-    """A contractor's live entries for the week containing `day`, with project codes."""
+async def week(db: AsyncSession, *, contractor_id: int, day: date) -> Week:
+    """A contractor's live entries for the week containing `day`, with totals by kind."""
     monday, sunday = week_of(day)
     rows = await db.execute(
         select(HoursEntry, Project.code)
@@ -282,12 +302,22 @@ async def week_entries(
         )
         .order_by(HoursEntry.work_date, HoursEntry.id)
     )
-    return [(entry, code) for entry, code in rows]
+    entries = tuple(entry_view(entry, code) for entry, code in rows)
+    totals = dict.fromkeys(HoursKind, 0)
+    for entry in entries:
+        totals[entry.kind] += entry.minutes
+    return Week(
+        first=monday,
+        last=sunday,
+        entries=entries,
+        worked_minutes=totals[HoursKind.WORKED],
+        blocked_minutes=totals[HoursKind.BLOCKED],
+    )
 
 
 async def week_totals(
     db: AsyncSession, *, contractor_id: int, day: date
-) -> dict[int, dict[str, int]]:
+) -> dict[int, dict[HoursKind, int]]:
     """Per project id, the contractor's worked and blocked minutes in the week of `day`."""
     monday, sunday = week_of(day)
     rows = await db.execute(
@@ -299,7 +329,7 @@ async def week_totals(
         )
         .group_by(HoursEntry.project_id, HoursEntry.kind)
     )
-    totals: dict[int, dict[str, int]] = {}
+    totals: dict[int, dict[HoursKind, int]] = {}
     for project_id, kind, minutes in rows:
-        totals.setdefault(project_id, {"worked": 0, "blocked": 0})[kind] = int(minutes)
+        totals.setdefault(project_id, dict.fromkeys(HoursKind, 0))[HoursKind(kind)] = int(minutes)
     return totals

@@ -12,25 +12,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
 from bot.core.errors import InvalidInput, NotAllowed
+from bot.core.words import IdentityKey, Platform, Role
 from bot.db.models import Assignment, Contractor, HoursEntry, Identity
-
-ROLES = ("contractor", "ops", "admin")
-ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 
 
 @dataclass(frozen=True)
 class Caller:
     """Who sent a command: a platform identity, with what the platform says about them."""
 
-    platform: str
+    platform: Platform
     external_id: str
     display_name: str | None = None
     tz: str | None = None
 
     @property
-    def key(self) -> str:
-        """The identity written as `platform:id`."""
-        return f"{self.platform}:{self.external_id}"
+    def key(self) -> IdentityKey:
+        """The caller's identity."""
+        return IdentityKey(Platform(self.platform), self.external_id)
 
 
 @dataclass(frozen=True)
@@ -38,25 +36,23 @@ class Person:
     """A resolved caller: the contractor, their effective role and local time zone."""
 
     contractor: Contractor
-    identity: str
-    role: str
+    identity: IdentityKey
+    role: Role
     zone: ZoneInfo
 
     def today(self, now: datetime) -> date:
         """The caller's local date at `now`."""
         return now.astimezone(self.zone).date()
 
-    def has(self, role: str) -> bool:
+    def has(self, role: Role) -> bool:
         """Whether the caller's role includes `role`."""
-        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+        return self.role.includes(role)
 
-    def require(self, role: str) -> None:
+    def require(self, role: Role) -> None:
         """Refuse unless the caller's role includes `role`."""
         if not self.has(role):
-            raise NotAllowed(
-                f"Only {'admins' if role == 'admin' else 'ops staff and admins'} can do that; "
-                "type /help to see your commands."
-            )
+            who = "admins" if role is Role.ADMIN else "ops staff and admins"
+            raise NotAllowed(f"Only {who} can do that; type /help to see your commands.")
 
 
 IDENTITY_WITH_CONTRACTOR = (
@@ -110,7 +106,12 @@ async def ensure_identity(
 
 
 async def resolve(
-    db: AsyncSession, caller: Caller, *, now: datetime, admins: list[str], default_tz: str
+    db: AsyncSession,
+    caller: Caller,
+    *,
+    now: datetime,
+    admins: list[IdentityKey],
+    default_tz: str,
 ) -> Person:
     """The Person behind a caller, creating them on first sight and refreshing their name."""
     identity = await ensure_identity(
@@ -131,25 +132,23 @@ async def resolve(
     return Person(
         contractor=contractor,
         identity=caller.key,
-        role="admin" if caller.key in admins else contractor.role,
+        role=Role.ADMIN if caller.key in admins else Role(contractor.role),
         zone=ZoneInfo(contractor.tz or default_tz),
     )
 
 
-async def identity_keys(db: AsyncSession, contractor_id: int) -> list[str]:
-    """Every `platform:id` of a contractor."""
+async def identity_keys(db: AsyncSession, contractor_id: int) -> list[IdentityKey]:
+    """Every identity of a contractor, oldest first."""
     rows = await db.execute(
         select(Identity.platform, Identity.external_id)
         .where(Identity.contractor_id == contractor_id)
         .order_by(Identity.id)
     )
-    return [f"{platform}:{external_id}" for platform, external_id in rows]
+    return [IdentityKey(Platform(platform), external_id) for platform, external_id in rows]
 
 
-async def set_role(db: AsyncSession, *, contractor: Contractor, role: str) -> None:
+async def set_role(db: AsyncSession, *, contractor: Contractor, role: Role) -> None:
     """Give a contractor a role."""
-    if role not in ROLES:
-        raise InvalidInput(f"{role!r} is not a role: use contractor, ops or admin.")
     contractor.role = role
 
 
@@ -167,7 +166,7 @@ async def link(db: AsyncSession, *, contractors: list[Contractor], now: datetime
             "Those identities are already one contractor; name at least two different people."
         )
     for other in others:
-        if ROLE_RANK[other.role] > ROLE_RANK[keep.role]:
+        if Role(other.role).rank > Role(keep.role).rank:
             keep.role = other.role
         keep.tz = keep.tz or other.tz
     for model in (Identity, HoursEntry, Assignment):

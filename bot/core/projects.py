@@ -11,10 +11,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import announcements
 from bot.core.errors import InvalidInput, NotFound
+from bot.core.readmodels import Assigned, History, HistoryRow, ProjectView, Unassigned
+from bot.core.words import STATE_WORDING, IdentityKey, ProjectState
 from bot.db.models import Assignment, Client, Contractor, Project, ProjectChannel, StatusChange
 
-STATES = ("active", "paused", "closed")
-VERBS = {"paused": "pause", "active": "resume", "closed": "close"}
+
+def view(project: Project) -> ProjectView:
+    """A project as people see it."""
+    return ProjectView(
+        project=project.code,
+        client=project.client.name,
+        title=project.title,
+        state=ProjectState(project.state),
+        since=project.state_changed_at,
+        reason=project.pause_reason,
+        expected_resume=project.expected_resume,
+    )
 
 
 async def get_project(db: AsyncSession, code: str, *, lock: bool = False) -> Project:
@@ -55,7 +67,7 @@ async def add_project(
         code=code,
         title=title,
         client=client,
-        state="active",
+        state=ProjectState.ACTIVE,
         state_changed_at=now,
         created_at=now,
     )
@@ -65,7 +77,7 @@ async def add_project(
         StatusChange(
             project_id=project.id,
             from_state=None,
-            to_state="active",
+            to_state=ProjectState.ACTIVE,
             actor_id=actor.id,
             at=now,
             reason="created",
@@ -86,21 +98,21 @@ async def change_state(
     db: AsyncSession,
     *,
     project: Project,
-    to_state: str,
+    to_state: ProjectState,
     actor: Contractor,
     reason: str | None,
     now: datetime,
-    ops_channels: list[str],
+    ops_channels: list[IdentityKey],
     expected_resume: date | None = None,
 ) -> Transition:
     """Pause, resume or close a project, record it, and queue its announcements."""
-    verb = VERBS[to_state]
-    if project.state == "closed":
+    if project.state == ProjectState.CLOSED:
+        verb = STATE_WORDING[to_state].verb
         raise InvalidInput(f"{project.code} is closed for good; it cannot {verb}.")
     if project.state == to_state:
         hint = {
-            "paused": f"/project resume {project.code} first to change the pause",
-            "active": f"/project pause {project.code} REASON pauses it",
+            ProjectState.PAUSED: f"/project resume {project.code} first to change the pause",
+            ProjectState.ACTIVE: f"/project pause {project.code} REASON pauses it",
         }[to_state]
         raise InvalidInput(f"{project.code} is already {to_state}; {hint}.")
     change = StatusChange(
@@ -115,11 +127,16 @@ async def change_state(
     db.add(change)
     project.state = to_state
     project.state_changed_at = now
-    project.pause_reason = reason if to_state == "paused" else None
-    project.expected_resume = expected_resume if to_state == "paused" else None
+    project.pause_reason = reason if to_state == ProjectState.PAUSED else None
+    project.expected_resume = expected_resume if to_state == ProjectState.PAUSED else None
     await db.flush()
     queued = await announcements.queue_state_change(
-        db, project=project, change=change, now=now, ops_channels=ops_channels
+        db,
+        project=view(project),
+        project_id=project.id,
+        change=change,
+        now=now,
+        ops_channels=ops_channels,
     )
     return Transition(change=change, queued=queued)
 
@@ -143,11 +160,16 @@ async def current_assignment(
     )
 
 
+def names(contractors: list[Contractor]) -> tuple[str, ...]:
+    """Display names, in order."""
+    return tuple(contractor.display_name for contractor in contractors)
+
+
 async def assign(
     db: AsyncSession, *, project: Project, contractors: list[Contractor], now: datetime
-) -> tuple[list[Contractor], list[Contractor]]:
-    """Assign contractors; returns (newly assigned, already assigned)."""
-    if project.state == "closed":
+) -> Assigned:
+    """Assign contractors; says who was newly assigned and who already was."""
+    if project.state == ProjectState.CLOSED:
         raise InvalidInput(f"{project.code} is closed; nobody can be assigned to it.")
     added, already = [], []
     for contractor in _unique(contractors):
@@ -157,13 +179,13 @@ async def assign(
         db.add(Assignment(project_id=project.id, contractor_id=contractor.id, since=now))
         added.append(contractor)
     await db.flush()
-    return added, already
+    return Assigned(project=project.code, assigned=names(added), already=names(already))
 
 
 async def unassign(
     db: AsyncSession, *, project: Project, contractors: list[Contractor], now: datetime
-) -> tuple[list[Contractor], list[Contractor]]:
-    """End assignments; returns (unassigned, not assigned)."""
+) -> Unassigned:
+    """End assignments; says who was taken off and who was not on the project."""
     removed, missing = [], []
     for contractor in _unique(contractors):
         assignment = await current_assignment(
@@ -175,7 +197,7 @@ async def unassign(
         assignment.until = now
         removed.append(contractor)
     await db.flush()
-    return removed, missing
+    return Unassigned(project=project.code, unassigned=names(removed), not_assigned=names(missing))
 
 
 def _unique(contractors: list[Contractor]) -> list[Contractor]:
@@ -186,25 +208,28 @@ def _unique(contractors: list[Contractor]) -> list[Contractor]:
     return list(seen.values())
 
 
-async def set_channel(
-    db: AsyncSession, *, project: Project, platform: str, channel_id: str
-) -> None:
-    """Send this project's announcements on `platform` to `channel_id`."""
+async def set_channel(db: AsyncSession, *, project: Project, channel: IdentityKey) -> None:
+    """Send this project's announcements on the channel's platform to that channel."""
     existing = (
         await db.execute(
             select(ProjectChannel).where(
-                ProjectChannel.project_id == project.id, ProjectChannel.platform == platform
+                ProjectChannel.project_id == project.id,
+                ProjectChannel.platform == channel.platform,
             )
         )
     ).scalar_one_or_none()
     if existing is None:
-        db.add(ProjectChannel(project_id=project.id, platform=platform, channel_id=channel_id))
+        db.add(
+            ProjectChannel(
+                project_id=project.id, platform=channel.platform, channel_id=channel.external_id
+            )
+        )
     else:
-        existing.channel_id = channel_id
+        existing.channel_id = channel.external_id
     await db.flush()
 
 
-async def history(db: AsyncSession, *, project: Project) -> list[tuple[StatusChange, str | None]]:
+async def history(db: AsyncSession, *, project: Project) -> History:
     """The project's status changes, newest first, with the actor's name."""
     rows = await db.execute(
         select(StatusChange, Contractor.display_name)
@@ -212,10 +237,22 @@ async def history(db: AsyncSession, *, project: Project) -> list[tuple[StatusCha
         .where(StatusChange.project_id == project.id)
         .order_by(StatusChange.at.desc(), StatusChange.id.desc())
     )
-    return [(change, name) for change, name in rows]
+    return History(
+        project=project.code,
+        history=tuple(
+            HistoryRow(
+                at=change.at,
+                from_state=change.from_state,
+                to_state=change.to_state,
+                by=name,
+                reason=change.reason,
+            )
+            for change, name in rows
+        ),
+    )
 
 
-async def list_projects(db: AsyncSession, *, state: str | None = None) -> list[Project]:
+async def list_projects(db: AsyncSession, *, state: ProjectState | None = None) -> list[Project]:
     """All projects, optionally in one state, by code."""
     query = select(Project).join(Project.client).order_by(Project.code)
     if state:

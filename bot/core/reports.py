@@ -1,17 +1,27 @@
-"""The daily summary and the impact report, as JSON-ready data."""
+"""The daily summary and the impact report, as read models."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import NotFound
+from bot.core.readmodels import (
+    ChangeRow,
+    ClientImpact,
+    DailySummary,
+    FailedDelivery,
+    HoursRow,
+    ImpactReport,
+    PausedProjectRow,
+    ProjectImpact,
+)
 from bot.core.timeline import Pause, day_bounds, local_date, project_pauses
+from bot.core.words import HoursKind, ProjectState
 from bot.db.models import Assignment, Client, HoursEntry, OutboxMessage, Project, StatusChange
 
 BASELINE_DATES = 14
@@ -23,7 +33,7 @@ async def _hours_by_project(
     first: date | None,
     last: date | None,
     project_ids: list[int] | None = None,
-) -> dict[int, dict[str, int]]:
+) -> dict[int, dict[HoursKind, int]]:
     """Live worked and blocked minutes per project id over a range of work dates."""
     query = select(HoursEntry.project_id, HoursEntry.kind, func.sum(HoursEntry.minutes)).where(
         HoursEntry.deleted_at.is_(None)
@@ -35,9 +45,9 @@ async def _hours_by_project(
     if project_ids is not None:
         query = query.where(HoursEntry.project_id.in_(project_ids))
     rows = await db.execute(query.group_by(HoursEntry.project_id, HoursEntry.kind))
-    totals: dict[int, dict[str, int]] = defaultdict(lambda: {"worked": 0, "blocked": 0})
+    totals: dict[int, dict[HoursKind, int]] = defaultdict(lambda: dict.fromkeys(HoursKind, 0))
     for project_id, kind, minutes in rows:
-        totals[project_id][kind] = int(minutes)
+        totals[project_id][HoursKind(kind)] = int(minutes)
     return totals
 
 
@@ -56,7 +66,7 @@ async def _assignments(
     return periods
 
 
-async def daily_summary(db: AsyncSession, *, day: date, zone: ZoneInfo) -> dict[str, Any]:
+async def daily_summary(db: AsyncSession, *, day: date, zone: ZoneInfo) -> DailySummary:
     """What happened on a date: changes, paused projects, hours by project, failed deliveries."""
     start, end = day_bounds(day, zone)
     codes = dict((await db.execute(select(Project.id, Project.code))).all())
@@ -81,21 +91,21 @@ async def daily_summary(db: AsyncSession, *, day: date, zone: ZoneInfo) -> dict[
         }
         since_date = local_date(pause.start, zone)
         paused_projects.append(
-            {
-                "project": codes[pause.project_id],
-                "client": clients[pause.project_id],
-                "paused_since": since_date.isoformat(),
-                "days_paused": (day - since_date).days + 1,
-                "contractors_affected": len(affected),
-            }
+            PausedProjectRow(
+                project=codes[pause.project_id],
+                client=clients[pause.project_id],
+                paused_since=since_date,
+                days_paused=(day - since_date).days + 1,
+                contractors_affected=len(affected),
+            )
         )
     totals = await _hours_by_project(db, first=day, last=day)
     hours = [
-        {
-            "project": codes[project_id],
-            "worked_minutes": minutes["worked"],
-            "blocked_minutes": minutes["blocked"],
-        }
+        HoursRow(
+            project=codes[project_id],
+            worked_minutes=minutes[HoursKind.WORKED],
+            blocked_minutes=minutes[HoursKind.BLOCKED],
+        )
         for project_id, minutes in totals.items()
     ]
     failed = await db.execute(
@@ -107,29 +117,29 @@ async def daily_summary(db: AsyncSession, *, day: date, zone: ZoneInfo) -> dict[
         )
         .order_by(OutboxMessage.id)
     )
-    return {
-        "date": day.isoformat(),
-        "changes": [
-            {
-                "project": codes[change.project_id],
-                "from": change.from_state,
-                "to": change.to_state,
-                "at": change.at.isoformat(),
-                "reason": change.reason,
-            }
+    return DailySummary(
+        day=day,
+        changes=tuple(
+            ChangeRow(
+                project=codes[change.project_id],
+                from_state=change.from_state,
+                to_state=change.to_state,
+                at=change.at,
+                reason=change.reason,
+            )
             for change in changes.scalars()
-        ],
-        "paused_projects": sorted(paused_projects, key=lambda row: row["project"]),
-        "hours": sorted(hours, key=lambda row: row["project"]),
-        "failed_deliveries": [
-            {
-                "target": f"{message.platform}:{message.target}",
-                "kind": message.kind,
-                "reason": message.last_error or "unknown",
-            }
+        ),
+        paused_projects=tuple(sorted(paused_projects, key=lambda row: row.project)),
+        hours=tuple(sorted(hours, key=lambda row: row.project)),
+        failed_deliveries=tuple(
+            FailedDelivery(
+                target=f"{message.platform}:{message.target}",
+                kind=message.kind,
+                reason=message.last_error or "unknown",
+            )
             for message in failed.scalars()
-        ],
-    }
+        ),
+    )
 
 
 async def _baseline(
@@ -142,7 +152,7 @@ async def _baseline(
         select(HoursEntry.contractor_id, func.sum(HoursEntry.minutes))
         .where(
             HoursEntry.project_id == project_id,
-            HoursEntry.kind == "worked",
+            HoursEntry.kind == HoursKind.WORKED,
             HoursEntry.deleted_at.is_(None),
             HoursEntry.work_date >= before - timedelta(days=BASELINE_DATES),
             HoursEntry.work_date < before,
@@ -202,7 +212,7 @@ async def impact_report(
     subject: str | None = None,
     first: date | None = None,
     last: date | None = None,
-) -> dict[str, Any]:
+) -> ImpactReport:
     """Per client and project: days paused, people affected, hours by kind, estimated loss."""
     query = select(Project).join(Project.client).order_by(Client.name, Project.code)
     if subject:
@@ -220,7 +230,7 @@ async def impact_report(
         pauses_by_project[pause.project_id].append(pause)
     periods = await _assignments(db, list(pauses_by_project))
     totals = await _hours_by_project(db, first=first, last=last, project_ids=ids)
-    clients: dict[str, dict[str, Any]] = {}
+    rows: dict[str, list[ProjectImpact]] = defaultdict(list)
     people: dict[str, set[int]] = defaultdict(set)
     for project in projects:
         days, affected, lost = await _project_impact(
@@ -234,38 +244,31 @@ async def impact_report(
             last=last,
         )
         minutes = totals[project.id]
-        name = project.client.name
-        row = clients.setdefault(
-            name,
-            {
-                "client": name,
-                "contractors_affected": 0,
-                "worked_minutes": 0,
-                "blocked_minutes": 0,
-                "estimated_lost_minutes": 0,
-                "projects": [],
-            },
+        rows[project.client.name].append(
+            ProjectImpact(
+                project=project.code,
+                title=project.title,
+                state=ProjectState(project.state),
+                days_paused=days,
+                contractors_affected=len(affected),
+                worked_minutes=minutes[HoursKind.WORKED],
+                blocked_minutes=minutes[HoursKind.BLOCKED],
+                estimated_lost_minutes=lost,
+            )
         )
-        row["projects"].append(
-            {
-                "project": project.code,
-                "title": project.title,
-                "state": project.state,
-                "days_paused": days,
-                "contractors_affected": len(affected),
-                "worked_minutes": minutes["worked"],
-                "blocked_minutes": minutes["blocked"],
-                "estimated_lost_minutes": lost,
-            }
-        )
-        people[name] |= affected
-        row["worked_minutes"] += minutes["worked"]
-        row["blocked_minutes"] += minutes["blocked"]
-        row["estimated_lost_minutes"] += lost
-    for name, row in clients.items():
-        row["contractors_affected"] = len(people[name])
-    return {
-        "from": first.isoformat() if first else None,
-        "to": last.isoformat() if last else None,
-        "clients": list(clients.values()),
-    }
+        people[project.client.name] |= affected
+    return ImpactReport(
+        first=first,
+        last=last,
+        clients=tuple(
+            ClientImpact(
+                client=name,
+                contractors_affected=len(people[name]),
+                worked_minutes=sum(row.worked_minutes for row in client_rows),
+                blocked_minutes=sum(row.blocked_minutes for row in client_rows),
+                estimated_lost_minutes=sum(row.estimated_lost_minutes for row in client_rows),
+                projects=tuple(client_rows),
+            )
+            for name, client_rows in rows.items()
+        ),
+    )

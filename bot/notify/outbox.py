@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 
+from bot.core.message import Message
+from bot.core.words import Platform, TargetType
 from bot.db.models import OutboxMessage
 from bot.db.session import Database
 from bot.notify.sender import Outgoing
@@ -36,10 +38,10 @@ def _outgoing(row: OutboxMessage) -> Outgoing:
     return Outgoing(
         id=row.id,
         kind=row.kind,
-        platform=row.platform,
-        target_type=row.target_type,
+        platform=Platform(row.platform),
+        target_type=TargetType(row.target_type),
         target=row.target,
-        payload=row.payload,
+        message=Message.model_validate(row.payload),
         dedupe_key=row.dedupe_key,
         attempts=row.attempts,
         in_doubt=row.send_started_at is not None,

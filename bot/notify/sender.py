@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
+
+from bot.core.message import Message
+from bot.core.words import Platform, TargetType
 
 
 @dataclass(frozen=True)
@@ -16,10 +19,10 @@ class Outgoing:
 
     id: int
     kind: str
-    platform: str
-    target_type: str
+    platform: Platform
+    target_type: TargetType
     target: str
-    payload: dict[str, Any]
+    message: Message
     dedupe_key: str
     attempts: int = 0
     in_doubt: bool = False
@@ -54,7 +57,7 @@ class PermanentFailure(DeliveryError):
 class Sender(Protocol):
     """Delivers outbox messages on one platform."""
 
-    platform: str
+    platform: Platform
 
     async def send(self, message: Outgoing) -> None:
         """Deliver the message; raise RetryLater or PermanentFailure when it did not go out."""

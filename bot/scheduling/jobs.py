@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
-from bot.commands.ops import summary_reply
 from bot.config import Settings
-from bot.core import announcements, reminders, reports
+from bot.core import announcements, present, reminders, reports
+from bot.core.announcements import Recipient
 from bot.core.clock import Clock
-from bot.core.parsing import split_identity
 from bot.core.runs import latest_tick, record_run
 from bot.db.session import Database
 from bot.metrics import Metrics
@@ -20,23 +17,6 @@ log = logging.getLogger(__name__)
 
 SUMMARY_JOB = "daily_summary"
 SUMMARY_TARGET = "ops"
-
-
-def summary_message(summary: dict[str, Any]) -> dict[str, Any]:
-    """The neutral payload of the daily summary: title, text, fields, table and the data."""
-    reply = summary_reply(summary)
-    table = reply.table
-    return {
-        "event": "daily_summary",
-        "date": summary["date"],
-        "title": reply.title,
-        "text": replace(reply, title="").as_text(),
-        "fields": [list(field) for field in reply.fields],
-        "table": {"columns": list(table.columns), "rows": [list(row) for row in table.rows]}
-        if table is not None
-        else None,
-        "data": summary,
-    }
 
 
 class Jobs:
@@ -66,7 +46,7 @@ class Jobs:
         zone = self.settings.tz
         tick_day, _ = latest_tick(now, self.settings.SUMMARY_TIME, zone)
         day = tick_day - timedelta(days=1)
-        channels = [split_identity(key) for key in self.settings.OPS_CHANNELS]
+        channels = [Recipient.channel(key) for key in self.settings.OPS_CHANNELS]
         if not channels:
             log.warning("no OPS_CHANNELS set: the daily summary for %s goes nowhere", day)
             return False
@@ -82,8 +62,8 @@ class Jobs:
                     db,
                     kind="summary",
                     key=f"summary:{day.isoformat()}",
-                    payload=summary_message(summary),
-                    targets=[(platform, "channel", channel) for platform, channel in channels],
+                    message=present.summary(summary),
+                    recipients=channels,
                     now=now,
                 )
         except Exception:

@@ -3,7 +3,7 @@
 import pytest
 
 from bot.commands.base import COMMANDS
-from bot.core.people import ROLE_RANK
+from bot.core.words import Role
 from tests.conftest import snapshot
 
 USERS = {"contractor": "con", "ops": "opsy", "admin": "admin"}
@@ -48,7 +48,7 @@ async def world(say):
     await say.ok("admin", "/project pause HALT client incident")
     entries = {}
     for user in USERS.values():
-        entries[user] = (await say.ok(user, "/hours log ACME 1h yesterday")).data["id"]
+        entries[user] = (await say.ok(user, "/hours log ACME 1h yesterday")).data.to_json()["id"]
     return entries
 
 
@@ -58,7 +58,7 @@ async def test_command_by_role(world, say, database, role, key):
     """Allowed when the role reaches the command's role; otherwise refused with no change."""
     user = USERS[role]
     line = LINES[key].format(entry=world[user])
-    allowed = ROLE_RANK[role] >= ROLE_RANK[COMMANDS[key].role]
+    allowed = Role(role).includes(COMMANDS[key].role)
     before = await snapshot(database)
     reply = await say(user, line)
     if allowed:
@@ -74,10 +74,10 @@ async def test_command_by_role(world, say, database, role, key):
 async def test_help_lists_only_what_the_role_may_do(world, say, role):
     """/help and each group's help list exactly the commands the role may use."""
     reply = await say.ok(USERS[role], "/help")
-    expected = {cmd.usage for cmd in COMMANDS.values() if ROLE_RANK[role] >= ROLE_RANK[cmd.role]}
-    assert set(reply.data["commands"]) == expected
+    expected = {cmd.usage for cmd in COMMANDS.values() if Role(role).includes(cmd.role)}
+    assert set(reply.data.to_json()["commands"]) == expected
     for group in ("hours", "project", "ops"):
         group_help = await say.ok(USERS[role], f"/{group} help")
-        assert set(group_help.data["commands"]) == {
+        assert set(group_help.data.to_json()["commands"]) == {
             u for u in expected if u.startswith(f"/{group} ")
         }

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from bot.core.people import Caller
 from bot.db.models import OutboxMessage
+from tests.conftest import keys
 
 
 async def outbox(database) -> list[tuple[str, str, str]]:
@@ -24,10 +25,10 @@ async def test_link_merges_hours_and_assignments(say, runner):
     refused = await runner.run_line(slack_bob, "/hours log ACME 1h")
     assert not refused.ok
     linked = await say.ok("admin", "/ops link @bob @slack:U0BOB")
-    assert linked.data["identities"] == ["console:bob", "slack:U0BOB"]
+    assert linked.data.to_json()["identities"] == ["console:bob", "slack:U0BOB"]
     assert (await runner.run_line(slack_bob, "/hours log ACME 1h")).ok
     week = await runner.run_line(slack_bob, "/hours week")
-    assert sorted(e["minutes"] for e in week.data["entries"]) == [60, 120]
+    assert sorted(e["minutes"] for e in week.data.to_json()["entries"]) == [60, 120]
 
 
 async def test_roles_take_effect_and_can_be_taken_back(say):
@@ -58,7 +59,7 @@ async def test_pause_queues_each_recipient_once(say, database, settings):
         ("slack", "user", "U0BOB"),
     ]
     assert await outbox(database) == expected
-    assert reply.data["announcements"] == len(expected)
+    assert reply.data.to_json()["announcements"] == len(expected)
     await say.ok("admin", "/project resume ACME")
     assert len(await outbox(database)) == 2 * len(expected)
     assert not (await say("admin", "/project resume ACME")).ok
@@ -68,7 +69,7 @@ async def test_pause_queues_each_recipient_once(say, database, settings):
 async def test_slack_mention_names_a_new_person(runner):
     """Assigning `<@U0ALICE|alice>` creates her with the name the mention carries."""
     admin = Caller("slack", "U0ADMIN", "Admin")
-    runner.settings = runner.settings.model_copy(update={"PAUSEBOT_ADMINS": ["slack:U0ADMIN"]})
+    runner.settings = runner.settings.model_copy(update={"PAUSEBOT_ADMINS": keys("slack:U0ADMIN")})
     assert (await runner.run_line(admin, '/project add ACME "Acme AI" "Labeling"')).ok
     reply = await runner.run_line(admin, "/project assign ACME <@U0ALICE|alice>")
-    assert reply.data["assigned"] == ["alice"]
+    assert reply.data.to_json()["assigned"] == ["alice"]

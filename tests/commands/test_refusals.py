@@ -87,4 +87,4 @@ async def test_unknown_command_suggests_one(world, say):
 async def test_at_me_names_the_caller(world, say):
     """`@me` assigns the caller themself."""
     reply = await say.ok("admin", "/project assign BETA @me")
-    assert reply.data["assigned"] == ["admin"]
+    assert reply.data.to_json()["assigned"] == ["admin"]

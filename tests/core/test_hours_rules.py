@@ -37,7 +37,7 @@ async def paused_at(clock, say, when: datetime):
 
 async def kind_of(say, who: str, line: str) -> str:
     """The kind of the entry a log command creates."""
-    return (await say.ok(who, line)).data["kind"]
+    return (await say.ok(who, line)).data.to_json()["kind"]
 
 
 async def test_blocked_only_for_dates_paused_all_day(acme, say, clock):
@@ -47,7 +47,7 @@ async def test_blocked_only_for_dates_paused_all_day(acme, say, clock):
     assert await kind_of(say, "bob", "/hours log ACME 1h mon") == "worked"
     assert await kind_of(say, "bob", "/hours log ACME 1h tue") == "blocked"
     reply = await say.ok("bob", "/hours log ACME 1h today")
-    assert reply.data["kind"] == "blocked"
+    assert reply.data.to_json()["kind"] == "blocked"
     assert "paused" in reply.text and "blocked" in reply.text
 
 
@@ -78,8 +78,8 @@ async def test_today_follows_the_contractors_time_zone(acme, say, clock):
     """At 02:00 UTC Wednesday it is still Tuesday in Los Angeles: today means Tuesday there."""
     clock.set(datetime(2026, 3, 4, 2, 0, tzinfo=UTC))
     await say.ok("carol", "/hours tz America/Los_Angeles")
-    assert (await say.ok("carol", "/hours log ACME 1h")).data["work_date"] == "2026-03-03"
-    assert (await say.ok("bob", "/hours log ACME 1h")).data["work_date"] == "2026-03-04"
+    assert (await say.ok("carol", "/hours log ACME 1h")).data.to_json()["work_date"] == "2026-03-03"
+    assert (await say.ok("bob", "/hours log ACME 1h")).data.to_json()["work_date"] == "2026-03-04"
     refused = await say("carol", "/hours log ACME 1h 2026-03-04")
     assert not refused.ok and "future" in refused.text
 
@@ -105,10 +105,17 @@ async def test_deleted_entries_free_the_cap_and_edits_respect_it(acme, say):
     """Deleted entries stop counting; an edit may not push the day past 24h."""
     first = await say.ok("bob", "/hours log ACME 20h yesterday")
     second = await say.ok("bob", "/hours log ACME 4h yesterday")
-    assert not (await say("bob", f"/hours edit {first.data['id']} 20h1m")).ok
-    await say.ok("bob", f"/hours delete {second.data['id']}")
-    edited = await say.ok("bob", f"/hours edit {first.data['id']} 24h reviewed everything")
-    assert edited.data == {"id": first.data["id"], "minutes": 1440, "note": "reviewed everything"}
+    assert not (await say("bob", f"/hours edit {first.data.to_json()['id']} 20h1m")).ok
+    await say.ok("bob", f"/hours delete {second.data.to_json()['id']}")
+    edited = await say.ok(
+        "bob", f"/hours edit {first.data.to_json()['id']} 24h reviewed everything"
+    )
+    changed = edited.data.to_json()
+    assert (changed["id"], changed["minutes"], changed["note"]) == (
+        first.data.to_json()["id"],
+        1440,
+        "reviewed everything",
+    )
 
 
 async def test_backdate_window_and_future(acme, say, settings):
@@ -141,7 +148,7 @@ async def test_backdate_setting_is_honoured(say, database, settings, clock):
 
 async def test_delete_is_soft_and_only_for_the_owner(acme, say, database):
     """Only the owner deletes; the row stays with deleted_at; a second delete is refused."""
-    entry_id = (await say.ok("bob", "/hours log ACME 2h yesterday")).data["id"]
+    entry_id = (await say.ok("bob", "/hours log ACME 2h yesterday")).data.to_json()["id"]
     before = await snapshot(database)
     refused = await say("carol", f"/hours delete {entry_id}")
     assert not refused.ok and "not yours" in refused.text
@@ -154,12 +161,12 @@ async def test_delete_is_soft_and_only_for_the_owner(acme, say, database):
         assert entry.deleted_at is not None and entry.minutes == 120
     assert not (await say("bob", f"/hours delete {entry_id}")).ok
     week = await say.ok("bob", "/hours week")
-    assert week.data["entries"] == []
+    assert week.data.to_json()["entries"] == []
 
 
 async def test_entries_outside_the_window_cannot_change(acme, say, clock):
     """An entry whose date has left the backdate window can no longer be edited or deleted."""
-    entry_id = (await say.ok("bob", "/hours log ACME 2h 2026-02-18")).data["id"]
+    entry_id = (await say.ok("bob", "/hours log ACME 2h 2026-02-18")).data.to_json()["id"]
     clock.advance(days=1)
     assert not (await say("bob", f"/hours delete {entry_id}")).ok
     assert not (await say("bob", f"/hours edit {entry_id} 1h")).ok
@@ -169,8 +176,8 @@ async def test_same_request_twice_creates_one_entry(acme, say, database):
     """A platform request delivered twice (same request key) creates one entry."""
     first = await say.ok("bob", "/hours log ACME 2h", request_key="slack:trigger:123")
     again = await say.ok("bob", "/hours log ACME 2h", request_key="slack:trigger:123")
-    assert again.data["id"] == first.data["id"]
-    assert again.data["repeated"] is True and first.data["repeated"] is False
+    assert again.data.to_json()["id"] == first.data.to_json()["id"]
+    assert again.data.to_json()["repeated"] is True and first.data.to_json()["repeated"] is False
     async with database.transaction() as db:
         count = len((await db.execute(select(HoursEntry))).scalars().all())
     assert count == 1
@@ -207,19 +214,22 @@ async def test_week_lists_entries_with_totals_by_kind(acme, say, clock):
     await say.ok("bob", "/hours log ACME 2h mon")
     await say.ok("bob", "/hours log ACME 3h tue")
     week = await say.ok("bob", "/hours week")
-    assert week.data["from"] == "2026-03-02" and week.data["to"] == "2026-03-08"
-    assert [e["minutes"] for e in week.data["entries"]] == [120, 180]
-    assert (week.data["worked_minutes"], week.data["blocked_minutes"]) == (120, 180)
+    assert week.data.to_json()["from"] == "2026-03-02" and week.data.to_json()["to"] == "2026-03-08"
+    assert [e["minutes"] for e in week.data.to_json()["entries"]] == [120, 180]
+    assert (week.data.to_json()["worked_minutes"], week.data.to_json()["blocked_minutes"]) == (
+        120,
+        180,
+    )
     last = await say.ok("bob", "/hours week 2026-03-01")
-    assert [e["note"] for e in last.data["entries"]] == ["last week"]
+    assert [e["note"] for e in last.data.to_json()["entries"]] == ["last week"]
 
 
 async def test_two_word_duration_and_note(acme, say):
     """`2h 15m` spans two words; the rest after an optional date is the note."""
     reply = await say.ok("bob", '/hours log ACME 2h 15m yesterday fixed "edge cases" today')
-    assert reply.data["minutes"] == 135
-    assert reply.data["work_date"] == "2026-03-03"
-    assert reply.data["note"] == "fixed edge cases today"
+    assert reply.data.to_json()["minutes"] == 135
+    assert reply.data.to_json()["work_date"] == "2026-03-03"
+    assert reply.data.to_json()["note"] == "fixed edge cases today"
 
 
 async def test_cap_holds_when_logs_race(acme, say, database):
@@ -230,4 +240,4 @@ async def test_cap_holds_when_logs_race(acme, say, database):
     )
     assert sorted(reply.ok for reply in replies) == [False] * 6 + [True] * 4
     week = await say.ok("bob", "/hours week yesterday")
-    assert sum(entry["minutes"] for entry in week.data["entries"]) == 4 * 5 * 60
+    assert sum(entry["minutes"] for entry in week.data.to_json()["entries"]) == 4 * 5 * 60

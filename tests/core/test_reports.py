@@ -47,9 +47,9 @@ async def history(say, clock):
     for when, who, line in steps:
         clock.set(when)
         replies.append(await say.ok(who, line))
-    mistake = next(r for r in replies if r.data.get("note") == "logged by mistake")
+    mistake = next(r for r in replies if r.data.to_json().get("note") == "logged by mistake")
     clock.set(t(2, 23, 20))
-    await say.ok("bob", f"/hours delete {mistake.data['id']}")
+    await say.ok("bob", f"/hours delete {mistake.data.to_json()['id']}")
     clock.set(t(3, 4, 10))
     return replies
 
@@ -75,7 +75,7 @@ def by_code(report: dict) -> dict[str, dict]:
 
 async def test_impact_report_figures(history, say):
     """Days paused, people affected, hours by kind and estimated loss, per project and client."""
-    report = (await say.ok("admin", "/ops impact")).data
+    report = (await say.ok("admin", "/ops impact")).data.to_json()
     projects = by_code(report)
     # ACME: paused Feb 24 15:00 to Mar 2 10:00 (dates Feb 24..Mar 2 = 7) and since Mar 3 00:00
     # (Mar 3 and today Mar 4 = 2): 9 dates.
@@ -117,9 +117,9 @@ async def test_impact_report_figures(history, say):
 
 async def test_impact_for_one_client_or_project(history, say):
     """The report narrows to one client by name or one project by code; unknown names refuse."""
-    client = (await say.ok("admin", "/ops impact northwind labs")).data
+    client = (await say.ok("admin", "/ops impact northwind labs")).data.to_json()
     assert [c["client"] for c in client["clients"]] == ["Northwind Labs"]
-    project = (await say.ok("admin", "/ops impact acme")).data
+    project = (await say.ok("admin", "/ops impact acme")).data.to_json()
     assert list(by_code(project)) == ["ACME"]
     refused = await say("admin", "/ops impact Globex")
     assert not refused.ok and "Globex" in refused.text
@@ -133,7 +133,7 @@ async def test_summary_for_a_day_with_a_pause(history, say, database):
             .where(OutboxMessage.id == 1)
             .values(state="failed", failed_at=t(3, 3, 9), last_error="user_not_found")
         )
-    summary = (await say.ok("admin", "/ops summary 2026-03-03")).data
+    summary = (await say.ok("admin", "/ops summary 2026-03-03")).data.to_json()
     assert summary["date"] == "2026-03-03"
     assert [(c["project"], c["from"], c["to"], c["reason"]) for c in summary["changes"]] == [
         ("ACME", "active", "paused", "second review")
@@ -154,12 +154,12 @@ async def test_summary_for_a_day_with_a_pause(history, say, database):
 
 async def test_summary_defaults_to_yesterday(history, say):
     """With no date the summary covers yesterday: Mar 3 at the fixture's Mar 4 clock."""
-    assert (await say.ok("admin", "/ops summary")).data["date"] == "2026-03-03"
+    assert (await say.ok("admin", "/ops summary")).data.to_json()["date"] == "2026-03-03"
 
 
 async def test_summary_for_the_resume_day(history, say):
     """Mar 2: ACME resumed at 10:00, paused since Feb 24 (day 7), three assigned, 2h worked."""
-    summary = (await say.ok("admin", "/ops summary 2026-03-02")).data
+    summary = (await say.ok("admin", "/ops summary 2026-03-02")).data.to_json()
     assert [(c["from"], c["to"]) for c in summary["changes"]] == [("paused", "active")]
     assert summary["paused_projects"] == [
         {

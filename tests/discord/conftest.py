@@ -12,6 +12,7 @@ from bot.commands.runner import CommandRunner
 from bot.config import Settings
 from bot.core.clock import FixedClock
 from bot.db.session import Database
+from tests.conftest import keys
 from tests.discord.driver import GUILD_ID, Driver, User
 from tests.fakes.discord_api import FakeDiscord
 
@@ -45,8 +46,8 @@ def discord_settings(settings: Settings, discord_api: FakeDiscord) -> Settings:
             "DISCORD_API_URL": discord_api.api_url,
             "DISCORD_GATEWAY_URL": discord_api.gateway_url,
             "DISCORD_GUILD_IDS": [GUILD_ID],
-            "PAUSEBOT_ADMINS": [f"discord:{ADMIN.id}"],
-            "OPS_CHANNELS": ["discord:700000000000000001"],
+            "PAUSEBOT_ADMINS": keys(f"discord:{ADMIN.id}"),
+            "OPS_CHANNELS": keys("discord:700000000000000001"),
         }
     )
 

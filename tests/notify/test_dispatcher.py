@@ -100,7 +100,7 @@ async def test_permanent_failure_is_recorded_and_shows_in_the_summary(
         row = failed.scalar_one()
     assert row.last_error == "cannot_dm_user" and row.failed_at == clock.now()
     reply = await say.ok("admin", f"/ops summary {clock.now().date().isoformat()}")
-    assert reply.data["failed_deliveries"] == [
+    assert reply.data.to_json()["failed_deliveries"] == [
         {"target": f"slack:S{names[1]}", "kind": "announcement", "reason": "cannot_dm_user"}
     ]
 

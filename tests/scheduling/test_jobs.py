@@ -14,6 +14,7 @@ from bot.core.runs import latest_tick
 from bot.db.models import OutboxMessage, ScheduledRun
 from bot.db.session import Database
 from bot.scheduling.jobs import Jobs
+from tests.conftest import keys
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -25,7 +26,7 @@ def team_settings(settings):
         update={
             "PAUSEBOT_TZ": "Europe/Paris",
             "SUMMARY_TIME": time(9, 0),
-            "OPS_CHANNELS": ["slack:COPS", "console:ops-room"],
+            "OPS_CHANNELS": keys("slack:COPS", "console:ops-room"),
             "PAUSE_REMINDER_DAYS": 3,
         }
     )

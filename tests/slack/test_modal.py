@@ -96,7 +96,7 @@ async def week_entries(slack: SlackHarness, user_id: str = "UALICE") -> list[dic
     """The caller's entries this week, from the command layer."""
     caller = Caller(platform="slack", external_id=user_id)
     week = await slack.listeners.runner.run(caller, "hours", "week", [])
-    return week.data["entries"]
+    return week.data.to_json()["entries"]
 
 
 async def test_hours_log_alone_opens_the_modal_with_my_projects(slack: SlackHarness):

@@ -22,14 +22,14 @@ async def projects(slack: SlackHarness) -> list[str]:
     """Codes of every project, from the command layer."""
     caller = Caller(platform="slack", external_id="UADMIN")
     listed = await slack.listeners.runner.run(caller, "project", "list", [])
-    return [item["project"] for item in listed.data["projects"]]
+    return [item["project"] for item in listed.data.to_json()["projects"]]
 
 
 async def entries(slack: SlackHarness, user_id: str = "UALICE") -> list[dict]:
     """A contractor's entries this week, from the command layer."""
     caller = Caller(platform="slack", external_id=user_id)
     week = await slack.listeners.runner.run(caller, "hours", "week", [])
-    return week.data["entries"]
+    return week.data.to_json()["entries"]
 
 
 @pytest.mark.parametrize(

@@ -5,21 +5,25 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from bot.adapters.console.render import message_text
+from bot.core.words import Platform, TargetType
 from bot.notify.sender import Outgoing
 
 
-def render(message: Outgoing) -> str:
+def render(outgoing: Outgoing) -> str:
     """A message as terminal text, headed by where it goes."""
-    where = f"#{message.target}" if message.target_type == "channel" else f"@{message.target}"
-    title = message.payload.get("title", "")
-    text = message.payload.get("text", "")
-    return "\n".join(part for part in (f"[{where}] {title}".rstrip(), text) if part)
+    where = (
+        f"#{outgoing.target}"
+        if outgoing.target_type == TargetType.CHANNEL
+        else f"@{outgoing.target}"
+    )
+    return f"[{where}] {message_text(outgoing.message)}"
 
 
 class ConsoleSender:
     """Prints outbox messages; a terminal has no history to look a message up in."""
 
-    platform = "console"
+    platform = Platform.CONSOLE
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream

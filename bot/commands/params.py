@@ -1,0 +1,108 @@
+"""Command parameters, declared once: the text grammar, Discord options, Slack's form and /help
+are all derived from these declarations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.core.words import IdentityKey
+
+
+class Kind(StrEnum):
+    """What a parameter holds, which decides how it is read and offered."""
+
+    CODE = "code"  # an existing project's code (suggested from the caller's projects)
+    NEW_CODE = "new_code"  # the code of a project to create
+    SUBJECT = "subject"  # a client's name or a project's code, the rest of the line
+    DURATION = "duration"  # `1h30m`, one or two words
+    DATE = "date"  # `yesterday`, `2026-03-02`
+    PERSON = "person"  # one person
+    PEOPLE = "people"  # one or more people, the rest of the line
+    CHANNEL = "channel"  # a channel
+    WORD = "word"  # one word or one "quoted string"
+    TEXT = "text"  # free text, the rest of the line
+    CHOICE = "choice"  # one of a fixed set of words
+    ENTRY_ID = "entry_id"  # an hours entry's id
+    ZONE = "zone"  # an IANA time zone
+
+
+REST_KINDS = frozenset({Kind.SUBJECT, Kind.PEOPLE, Kind.TEXT})
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a command.
+
+    `name` is the handler's keyword argument; `alias` is the name people see when it differs
+    (`from` for `first`). `keyword` marks a parameter written at the end of a line after a word
+    (`until DATE`). `label`, when given, is shown in the usage as it is ("" hides it there).
+    `ahead` reads a date forwards (an expected resume); `team` reads it in the team's time zone.
+    """
+
+    name: str
+    kind: Kind
+    description: str
+    optional: bool = False
+    choices: tuple[str, ...] = ()
+    keyword: str | None = None
+    label: str | None = None
+    alias: str | None = None
+    ahead: bool = False
+    team: bool = False
+    missing: str | None = None
+
+    @property
+    def public_name(self) -> str:
+        """The name people see: the alias, else the name."""
+        return self.alias or self.name
+
+    @property
+    def rest(self) -> bool:
+        """Whether it takes every word left on the line."""
+        return self.kind in REST_KINDS
+
+    def usage(self) -> str:
+        """How the parameter is written in a usage line, like `[DATE]` or `@who…`."""
+        if self.label is not None:
+            return self.label
+        if self.kind is Kind.CHOICE:
+            word = "|".join(self.choices)
+        elif self.kind is Kind.WORD:
+            word = f'"{self.public_name.capitalize()}"'
+        else:
+            word = LABELS.get(self.kind) or self.public_name.upper()
+            if self.kind is Kind.TEXT:
+                word += "…"
+        if self.keyword:
+            word = f"{self.keyword} {word}"
+        return f"[{word}]" if self.optional else word
+
+
+LABELS = {
+    Kind.CODE: "CODE",
+    Kind.NEW_CODE: "CODE",
+    Kind.SUBJECT: "CLIENT|CODE",
+    Kind.PERSON: "@who",
+    Kind.PEOPLE: "@who…",
+    Kind.CHANNEL: "#channel",
+    Kind.ENTRY_ID: "ID",
+    Kind.ZONE: "ZONE",
+    Kind.DURATION: "DURATION",
+}
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """A person named in a command: an identity, the name a mention gave, or the caller (`@me`)."""
+
+    key: IdentityKey | None
+    name: str | None = None
+
+    @property
+    def is_caller(self) -> bool:
+        """Whether this is `@me`."""
+        return self.key is None
+
+
+ME = PersonRef(key=None)

@@ -1,0 +1,97 @@
+"""The words of SPEC.md as types: project states, hours kinds, roles, platforms, identities."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.core.errors import InvalidInput
+
+
+class ProjectState(StrEnum):
+    """Where a project stands."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class StateWording:
+    """How pausebot speaks of moving a project into a state."""
+
+    verb: str
+    done: str
+    headline: str
+
+
+STATE_WORDING = {
+    ProjectState.PAUSED: StateWording(verb="pause", done="Paused", headline="{code} is paused"),
+    ProjectState.ACTIVE: StateWording(
+        verb="resume", done="Resumed", headline="{code} is active again"
+    ),
+    ProjectState.CLOSED: StateWording(verb="close", done="Closed", headline="{code} is closed"),
+}
+
+
+class HoursKind(StrEnum):
+    """Whether logged hours were worked, or blocked by a pause that lasted the whole date."""
+
+    WORKED = "worked"
+    BLOCKED = "blocked"
+
+
+class Role(StrEnum):
+    """What a person may do; each role includes the ones before it."""
+
+    CONTRACTOR = "contractor"
+    OPS = "ops"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        """0 for contractor, 1 for ops, 2 for admin."""
+        return list(Role).index(self)
+
+    def includes(self, other: Role) -> bool:
+        """Whether this role may do what `other` may."""
+        return self.rank >= other.rank
+
+
+class Platform(StrEnum):
+    """Where people talk to pausebot."""
+
+    SLACK = "slack"
+    DISCORD = "discord"
+    CONSOLE = "console"
+
+
+class TargetType(StrEnum):
+    """Whom an outgoing message goes to: one person (a DM) or a channel."""
+
+    USER = "user"
+    CHANNEL = "channel"
+
+
+EXTERNAL_ID = r"[A-Za-z0-9._-]{1,64}"
+_KEY = re.compile(rf"({'|'.join(Platform)}):({EXTERNAL_ID})")
+
+
+@dataclass(frozen=True, order=True)
+class IdentityKey:
+    """A chat account or channel on one platform, written `platform:id`."""
+
+    platform: Platform
+    external_id: str
+
+    @classmethod
+    def parse(cls, text: str) -> IdentityKey:
+        """`slack:U024BE7LH` as an IdentityKey; InvalidInput when it is not one."""
+        match = _KEY.fullmatch(text.strip())
+        if match is None:
+            raise InvalidInput(f"{text.strip()!r} is not an identity like slack:U024BE7LH.")
+        return cls(Platform(match.group(1)), match.group(2))
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.external_id}"
