@@ -24,8 +24,8 @@ from bot.core import export, present, reports
 from bot.core.clock import SystemClock
 from bot.core.errors import PausebotError
 from bot.core.message import Message
-from bot.core.readmodels import ReadModel
 from bot.core.parsing import parse_date
+from bot.core.readmodels import ReadModel
 from bot.core.timeline import local_date
 from bot.db.session import Database
 

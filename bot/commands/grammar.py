@@ -203,12 +203,12 @@ def as_person(_param: Param, raw: PersonRef | str, reading: Reading, _usage: str
         return raw
     if raw.strip().lower() == "@me":
         return ME
-    named = parse_identity(raw, reading.platform)
-    if named is None:
+    key = parse_identity(raw, reading.platform)
+    if key is None:
         raise InvalidInput(
             f"{raw!r} is not a person; name people like @name, <@U024BE7LH> or @slack:U024BE7LH."
         )
-    return PersonRef(key=IdentityKey(Platform(named[0]), named[1]), name=mention_name(raw))
+    return PersonRef(key=key, name=mention_name(raw))
 
 
 def as_people(
@@ -223,10 +223,10 @@ def as_channel(_param: Param, raw: IdentityKey | str, reading: Reading, _usage: 
     """A channel, from a mention, `#name` or `#platform:id`, or as given."""
     if isinstance(raw, IdentityKey):
         return raw
-    named = parse_channel(raw, reading.platform)
-    if named is None:
+    key = parse_channel(raw, reading.platform)
+    if key is None:
         raise InvalidInput(f"{raw!r} is not a channel; write #channel or #slack:C0123.")
-    return IdentityKey(Platform(named[0]), named[1])
+    return key
 
 
 def as_choice(param: Param, raw: str, _reading: Reading, usage: str) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.core import people, projects
 from bot.core.timeline import local_date, project_pauses
+from bot.core.words import HoursKind, Platform, ProjectState, Role
 from bot.db.models import Assignment, Contractor, HoursEntry, Project
 from bot.db.session import Database
 
@@ -29,17 +30,17 @@ async def load_demo(database: Database, *, settings: Settings, now: datetime) ->
             return "Demo data is already loaded."
         start = now - timedelta(days=DAYS_OF_HOURS + 7)
         admin_identity = await people.ensure_identity(
-            db, platform="console", external_id="admin", now=start, name="admin"
+            db, platform=Platform.CONSOLE, external_id="admin", now=start, name="admin"
         )
         admin = await db.get_one(Contractor, admin_identity.contractor_id)
-        admin.role = "admin"
+        admin.role = Role.ADMIN
         staff = []
         for name in CONTRACTORS:
             identity = await people.ensure_identity(
-                db, platform="console", external_id=name, now=start, name=name.title()
+                db, platform=Platform.CONSOLE, external_id=name, now=start, name=name.title()
             )
             staff.append(await db.get_one(Contractor, identity.contractor_id))
-        staff[-1].role = "ops"
+        staff[-1].role = Role.OPS
         created: list[Project] = []
         for client, items in CLIENTS.items():
             for code, title in items:
@@ -55,7 +56,7 @@ async def load_demo(database: Database, *, settings: Settings, now: datetime) ->
             await projects.change_state(
                 db,
                 project=project,
-                to_state="paused",
+                to_state=ProjectState.PAUSED,
                 actor=admin,
                 now=paused_at,
                 reason="Client paused work after a security incident at a data vendor",
@@ -93,7 +94,7 @@ async def _hours(db, created, start, now, settings, rng) -> None:
                         project_id=project.id,
                         work_date=day,
                         minutes=rng.choice([240, 300, 360, 420, 480]),
-                        kind="blocked" if day in whole else "worked",
+                        kind=HoursKind.BLOCKED if day in whole else HoursKind.WORKED,
                         note="demo",
                         source_identity="console:demo",
                         created_at=now,

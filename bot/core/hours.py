@@ -10,9 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
-from bot.core.parsing import MAX_MINUTES
+from bot.core.parsing import MAX_MINUTES, format_minutes
 from bot.core.people import Person
-from bot.core.present import minutes as format_minutes
 from bot.core.projects import get_project
 from bot.core.readmodels import DeletedEntry, EntryView, LoggedEntry, Week
 from bot.core.timeline import day_bounds, local_date

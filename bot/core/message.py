@@ -40,7 +40,10 @@ class Table(Frozen):
 
     def lines(self) -> list[str]:
         """The heading and every row, cells padded to their column's width."""
-        widths = [max(len(cell) for cell in column) for column in zip(self.columns, *self.rows)]
+        widths = [
+            max(len(cell) for cell in column)
+            for column in zip(self.columns, *self.rows, strict=True)
+        ]
         return [
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
             for row in (self.columns, *self.rows)

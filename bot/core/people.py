@@ -87,7 +87,7 @@ async def ensure_identity(
     try:
         async with db.begin_nested():
             contractor = Contractor(
-                display_name=name or external_id, role="contractor", created_at=now
+                display_name=name or external_id, role=Role.CONTRACTOR, created_at=now
             )
             db.add(contractor)
             await db.flush()

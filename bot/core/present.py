@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.message import Field, Message, Table
+from bot.core.parsing import format_minutes as minutes
 from bot.core.readmodels import (
     Assigned,
     ChannelSet,
@@ -32,17 +33,6 @@ KEEP_LOGGING = (
     "Keep logging your hours with /hours log {code}: while the project is paused they are "
     "recorded as blocked hours, the record for compensation."
 )
-
-
-def minutes(count: int) -> str:
-    """Minutes written as `7h 30m`, `45m` or `2h`."""
-    hours, rest = divmod(abs(count), 60)
-    sign = "-" if count < 0 else ""
-    if hours and rest:
-        return f"{sign}{hours}h {rest}m"
-    if hours:
-        return f"{sign}{hours}h"
-    return f"{sign}{rest}m"
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
@@ -114,7 +104,8 @@ def my_projects(mine: MyProjects) -> Message:
         title="My projects",
         text=text,
         table=Table(
-            columns=("project", "state", "since", "worked", "blocked", "reason"), rows=rows
+            columns=("project", "state", "since", HoursKind.WORKED, HoursKind.BLOCKED, "reason"),
+            rows=rows,
         ),
     )
 
@@ -322,7 +313,7 @@ def summary(result: DailySummary) -> Message:
             Field(name="Blocked", value=minutes(result.blocked_minutes)),
             Field(name="Failed deliveries", value=str(len(result.failed_deliveries))),
         ),
-        table=Table(columns=("project", "worked", "blocked"), rows=rows),
+        table=Table(columns=("project", HoursKind.WORKED, HoursKind.BLOCKED), rows=rows),
     )
 
 
@@ -332,8 +323,8 @@ IMPACT_COLUMNS = (
     "state",
     "days paused",
     "affected",
-    "worked",
-    "blocked",
+    HoursKind.WORKED,
+    HoursKind.BLOCKED,
     "est. lost",
 )
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.words import ProjectState
 from bot.db.models import StatusChange
 
 
@@ -71,7 +72,7 @@ def pauses_from(changes: Iterable[StatusChange]) -> list[Pause]:
         started = open_start.pop(change.project_id, None)
         if started is not None:
             pauses.append(Pause(change.project_id, started, change.at))
-        if change.to_state == "paused":
+        if change.to_state == ProjectState.PAUSED:
             open_start[change.project_id] = change.at
     pauses.extend(Pause(project_id, start, None) for project_id, start in open_start.items())
     return sorted(pauses, key=lambda pause: (pause.project_id, pause.start))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from bot.core.words import HoursKind, ProjectState, Role, TargetType
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -31,6 +34,11 @@ NAMING = {
 }
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def one_of(column: str, words: type[StrEnum]) -> str:
+    """A check that a column holds one of an enum's words."""
+    return f"{column} in ({', '.join(repr(str(word)) for word in words)})"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -69,12 +77,12 @@ class Contractor(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     display_name: Mapped[str] = mapped_column(String(200))
     tz: Mapped[str | None] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(16), default="contractor")
+    role: Mapped[str] = mapped_column(String(16), default=Role.CONTRACTOR)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     identities: Mapped[list[Identity]] = relationship(back_populates="contractor")
 
-    __table_args__ = (CheckConstraint("role in ('contractor', 'ops', 'admin')", name="role"),)
+    __table_args__ = (CheckConstraint(one_of("role", Role), name="role"),)
 
 
 class Identity(Base):
@@ -117,7 +125,7 @@ class Project(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
-    state: Mapped[str] = mapped_column(String(16), default="active")
+    state: Mapped[str] = mapped_column(String(16), default=ProjectState.ACTIVE)
     pause_reason: Mapped[str | None] = mapped_column(Text)
     expected_resume: Mapped[date | None] = mapped_column(Date)
     state_changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -125,7 +133,7 @@ class Project(Base):
 
     client: Mapped[Client] = relationship(lazy="joined", innerjoin=True)
 
-    __table_args__ = (CheckConstraint("state in ('active', 'paused', 'closed')", name="state"),)
+    __table_args__ = (CheckConstraint(one_of("state", ProjectState), name="state"),)
 
 
 class StatusChange(Base):
@@ -184,7 +192,7 @@ class HoursEntry(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (
-        CheckConstraint("kind in ('worked', 'blocked')", name="kind"),
+        CheckConstraint(one_of("kind", HoursKind), name="kind"),
         CheckConstraint("minutes between 1 and 1440", name="minutes"),
         Index("ix_hours_date_project", "work_date", "project_id", "kind", "minutes", "deleted_at"),
         Index("ix_hours_contractor_date", "contractor_id", "work_date"),
@@ -237,7 +245,7 @@ class OutboxMessage(Base):
     failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (
-        CheckConstraint("target_type in ('user', 'channel')", name="target_type"),
+        CheckConstraint(one_of("target_type", TargetType), name="target_type"),
         CheckConstraint("state in ('pending', 'sending', 'sent', 'failed')", name="state"),
         Index("ix_outbox_due", "state", "next_attempt_at"),
         Index("ix_outbox_failed_at", "failed_at"),

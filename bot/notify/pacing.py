@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from bot.core.words import Platform
 from bot.notify.sender import Outgoing
 
 # Slack allows about one message per second to a channel (a DM is a channel too).
-CHANNEL_INTERVALS = {"slack": 1.0}
+CHANNEL_INTERVALS = {Platform.SLACK: 1.0}
 PRUNE_ABOVE = 10_000
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.core.message import Field, Message
 from bot.core.reminders import reminder_due
 from bot.core.runs import latest_tick
 from bot.db.models import OutboxMessage, ScheduledRun
@@ -82,10 +83,11 @@ async def test_daily_summary_goes_to_each_ops_channel_once_a_day(say, database, 
         ("slack", "channel", "COPS"),
         ("console", "channel", "ops-room"),
     ]
-    payload = rows[0].payload
-    assert payload["title"] == "Daily summary for 2026-03-04"
-    assert payload["data"]["changes"][0]["to"] == "paused"
-    assert "ACME (Acme AI) paused since 2026-03-04, day 1" in payload["text"]
+    message = Message.model_validate(rows[0].payload)
+    assert message.title == "Daily summary for 2026-03-04"
+    assert "ACME: active → paused (vendor incident)" in message.text
+    assert "ACME (Acme AI) paused since 2026-03-04, day 1" in message.text
+    assert Field(name="Paused projects", value="1") in message.fields
     clock.set(paris(6, 9, 0))
     assert await jobs.daily_summary()
     assert len(await outbox(database, "summary")) == 4
@@ -101,7 +103,7 @@ async def test_summary_missed_while_down_is_caught_up_once(database, clock, jobs
     async with database.transaction() as db:
         runs = list(await db.scalars(select(ScheduledRun.period).order_by(ScheduledRun.id)))
     assert runs == ["2026-03-03", "2026-03-06"]
-    assert [r.payload["date"] for r in await outbox(database, "summary")] == [
+    assert [r.payload["title"][-10:] for r in await outbox(database, "summary")] == [
         "2026-03-03",
         "2026-03-03",
         "2026-03-06",
