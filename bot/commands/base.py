@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,8 +68,8 @@ Handler = Callable[..., Awaitable[Reply]]
 class Command:
     """One command: who may run it, its parameters, and how platforms should answer it.
 
-    `public` replies are seen by the channel (announcing changes); `slow` ones may take a while,
-    so platforms acknowledge first (Discord defers).
+    A `public` command's answer is seen by the channel (it announces a change); others answer
+    privately. `slow` ones may take a while, so platforms acknowledge first (Discord defers).
     """
 
     group: str
@@ -128,5 +127,3 @@ def command(
 
     return register
 
-
-Values = dict[str, Any]

@@ -81,7 +81,7 @@ async def add(ctx: Context, *, code: str, client: str, title: str) -> Reply:
         ctx.db, code=code, client_name=client, title=title, actor=ctx.person.contractor, now=ctx.now
     )
     created = projects.view(project)
-    return Reply.of(created, present.created(created), private=False)
+    return Reply.of(created, present.created(created))
 
 
 async def change_state(
@@ -109,7 +109,7 @@ async def change_state(
         expected_resume=until,
     )
     changed = StateChanged(**projects.view(project).model_dump(), announcements=done.queued)
-    return Reply.of(changed, present.state_changed(changed), private=False)
+    return Reply.of(changed, present.state_changed(changed))
 
 
 @command(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import time
+from dataclasses import replace
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -214,7 +215,8 @@ class CommandRunner:
                     now=now,
                     request_key=request_key,
                 )
-                return await cmd.handler(ctx, **values)
+                reply = await cmd.handler(ctx, **values)
+                return replace(reply, private=not cmd.public)
         except PausebotError as exc:
             kind = ERROR_KINDS.get(type(exc), ErrorKind.INVALID)
             return Reply.error(exc.message, kind=kind, field=exc.field)

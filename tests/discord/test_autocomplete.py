@@ -54,6 +54,30 @@ async def test_dates_offer_today_yesterday_and_recent_weekdays(discord_driver):
     assert values(iso) == ["2026-03-01"]
 
 
+async def test_expected_resume_dates_look_ahead(discord_driver):
+    """`until` suggests tomorrow and the coming weekdays, and echoes only a date still ahead."""
+    coming = await discord_driver.autocomplete(ADMIN, "project", "pause", "until", until="")
+    # Wednesday 2026-03-04: Thursday is tomorrow, `wednesday` ahead is a week away.
+    assert values(coming) == [
+        "tomorrow",
+        "friday",
+        "saturday",
+        "sunday",
+        "monday",
+        "tuesday",
+        "wednesday",
+    ]
+    assert [c["name"] for c in coming][:2] == ["tomorrow", "next Friday"]
+    typed = await discord_driver.autocomplete(
+        ADMIN, "project", "pause", "until", until="2026-03-20"
+    )
+    assert values(typed) == ["2026-03-20"]
+    past = await discord_driver.autocomplete(ADMIN, "project", "pause", "until", until="2026-03-01")
+    assert values(past) == []
+    future = await discord_driver.autocomplete(ALICE, "hours", "log", "date", date="2026-03-20")
+    assert values(future) == []
+
+
 async def test_durations_and_zones(discord_driver):
     """Durations echo a valid typed duration first; zones match any part of the name."""
     durations = await discord_driver.autocomplete(

@@ -163,7 +163,7 @@ async def test_project_lifecycle_is_public_and_queues_announcements(discord_driv
     table = history.embeds[0]["description"]
     assert table.index("closed") < table.index("paused")
     listed = await discord_driver.command(ADMIN, "project", "list", state="closed")
-    assert listed.embeds[0]["title"] == "1 closed projects"
+    assert listed.embeds[0]["title"] == "1 closed project"
 
 
 async def test_assign_and_unassign_take_members_and_identities(discord_driver):

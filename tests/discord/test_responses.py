@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 
-from bot.adapters.discord.embeds import EMBED_TOTAL_LIMIT, reply_embed
-from bot.commands.reply import Reply, Table
+from bot.adapters.discord.embeds import EMBED_TOTAL_LIMIT, ERROR_COLOUR, reply_embed
+from bot.commands.reply import Reply
+from bot.core import present
+from bot.core.message import Field, Message, Table
 from tests.discord.conftest import ADMIN, ALICE
 from tests.fakes.discord_api import EPHEMERAL
 
@@ -47,7 +49,7 @@ async def test_stale_command_gets_a_clear_sentence(discord_driver):
 class BrokenRunner:
     """A command layer that fails unexpectedly."""
 
-    async def run(self, *args, **kwargs):
+    async def run_values(self, *args, **kwargs):
         """Fail."""
         raise RuntimeError("database on fire")
 
@@ -67,11 +69,27 @@ def test_long_tables_fit_discord_embed_limits():
         (f"#{n}", "Mon 2026-03-02", "ACME-LABEL", "7h 30m", "worked", "x" * 40) for n in range(500)
     ]
     reply = Reply(
-        title="Week",
-        text="Many entries.",
-        fields=[("Worked", "100h")],
-        table=Table(("id", "date", "project", "time", "kind", "note"), rows),
+        message=Message(
+            title="Week",
+            text="Many entries.",
+            fields=(Field(name="Worked", value="100h"),),
+            table=Table(columns=("id", "date", "project", "time", "kind", "note"), rows=rows),
+        )
     )
     embed = reply_embed(reply)
     assert len(embed) <= EMBED_TOTAL_LIMIT and len(embed.description) <= 4096
     assert "more rows not shown" in embed.description and "#0 " in embed.description
+
+
+async def test_failure_after_a_defer_takes_the_one_internal_error_path(
+    discord_driver, discord_bot, caplog
+):
+    """A crash in a slow command is answered in the follow-up with the core's one sentence."""
+    discord_bot.runner = BrokenRunner()
+    answered = await discord_driver.command(ADMIN, "project", "pause", code="ACME", reason="x")
+    assert answered.deferred and answered.ephemeral
+    error_id = answered.text.split("error id ")[1][:8]
+    assert answered.text == present.internal_error(error_id)
+    assert answered.embeds[0]["color"] == ERROR_COLOUR.value
+    assert f"Discord command failed (error id {error_id})" in caplog.text
+    assert "database on fire" in caplog.text

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bot.adapters.discord.sender import DiscordSender, message_nonce
+from bot.core.message import Message
+from bot.core.words import Platform, TargetType
 from bot.notify.sender import Outgoing, PermanentFailure, RetryLater
 
-PAYLOAD = {"title": "ACME is paused", "text": "Acme AI · Boxes\nReason: incident"}
+MESSAGE = Message(title="ACME is paused", text="Acme AI · Boxes\nReason: incident")
 
 
 def outgoing(target_type: str, target: str, key: str = "change-1:discord:user") -> Outgoing:
@@ -15,10 +17,10 @@ def outgoing(target_type: str, target: str, key: str = "change-1:discord:user") 
     return Outgoing(
         id=1,
         kind="announcement",
-        platform="discord",
-        target_type=target_type,
+        platform=Platform.DISCORD,
+        target_type=TargetType(target_type),
         target=target,
-        payload=PAYLOAD,
+        message=MESSAGE,
         dedupe_key=key,
     )
 

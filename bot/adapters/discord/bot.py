@@ -1,23 +1,24 @@
-"""The pausebot Discord bot: a commands.Bot with one cog per command group."""
+"""The pausebot Discord bot: a commands.Bot whose command tree is derived from the command table."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import uuid
 
 import discord
 import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapters.discord.common import send_reply
+from bot.adapters.discord.commands import (
+    build_groups,
+    declared_command,
+    send_follow_up,
+    send_reply,
+)
 from bot.adapters.discord.embeds import reply_embed
-from bot.adapters.discord.hours import HoursCog
-from bot.adapters.discord.ops import OpsCog
-from bot.adapters.discord.project import ProjectCog
-from bot.commands.reply import Reply
+from bot.commands.reply import ErrorKind, Reply, internal_failure
 from bot.commands.runner import CommandRunner
 from bot.config import Settings
 
@@ -33,23 +34,22 @@ def use_endpoints(settings: Settings) -> None:
 
 
 def error_reply(error: app_commands.AppCommandError) -> Reply:
-    """A one-sentence refusal for an error raised before or around a command."""
+    """A one-sentence refusal for an error raised before or around a command.
+
+    A stale command or an option Discord could not resolve gets its own sentence; anything else
+    is a failure on our side, answered (and logged) by the one internal-error path.
+    """
     if isinstance(error, app_commands.CommandNotFound):
         return Reply.error(
             f"There is no command /{' '.join([*error.parents, error.name])} any more; "
             "type /hours help to see your commands.",
-            kind="unknown_command",
+            kind=ErrorKind.UNKNOWN_COMMAND,
         )
     if isinstance(error, app_commands.TransformerError):
         return Reply.error(
             f"{error.value!r} is not a valid {error.type.name} here; pick one from the list.",
         )
-    error_id = uuid.uuid4().hex[:8]
-    log.error("discord command failed (error id %s)", error_id, exc_info=error)
-    return Reply.error(
-        f"Something went wrong on our side (error id {error_id}); try again in a moment.",
-        kind="internal",
-    )
+    return internal_failure("Discord command", error)
 
 
 class PausebotTree(app_commands.CommandTree):
@@ -62,10 +62,14 @@ class PausebotTree(app_commands.CommandTree):
         reply = error_reply(error)
         if interaction.type is discord.InteractionType.autocomplete:
             return
-        if interaction.response.is_done():
-            await interaction.followup.send(embed=reply_embed(reply), ephemeral=True)
-        else:
+        response = interaction.response
+        if not response.is_done():
             await send_reply(interaction, reply)
+        elif response.type is discord.InteractionResponseType.deferred_channel_message:
+            public = (declared := declared_command(interaction)) is not None and declared.public
+            await send_follow_up(interaction, reply, public=public)
+        else:
+            await interaction.followup.send(embed=reply_embed(reply), ephemeral=True)
 
 
 class PausebotBot(commands.Bot):
@@ -86,9 +90,9 @@ class PausebotBot(commands.Bot):
         self._task: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
-        """Add the cogs, then sync the commands to DISCORD_GUILD_IDS when set."""
-        for cog in (HoursCog(), ProjectCog(), OpsCog()):
-            await self.add_cog(cog)
+        """Add the command groups, then sync the commands to DISCORD_GUILD_IDS when set."""
+        for group in build_groups():
+            self.tree.add_command(group)
         if self.sync_on_start and self.settings.DISCORD_GUILD_IDS:
             await sync_commands(self, guild_ids=self.settings.DISCORD_GUILD_IDS)
 

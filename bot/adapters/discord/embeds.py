@@ -1,13 +1,13 @@
-"""Rendering neutral replies and outbox payloads as Discord embeds and files."""
+"""The Discord renderer: one Message as one embed, for command replies and outbox messages alike."""
 
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import discord
 
-from bot.commands.reply import Reply, Table
+from bot.commands.reply import Reply
+from bot.core.message import Message, Table, clip
 
 OK_COLOUR = discord.Colour.blurple()
 ERROR_COLOUR = discord.Colour.red()
@@ -18,61 +18,61 @@ FIELD_VALUE_LIMIT = 1024
 FIELD_COUNT_LIMIT = 25
 # Discord rejects a message whose embeds hold more than 6000 characters in all.
 EMBED_TOTAL_LIMIT = 6000
-
-
-def clip(text: str, limit: int) -> str:
-    """Text cut to `limit` characters, ending with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+# A table gets a code block only when at least this much room is left for it.
+MIN_TABLE_ROOM = 40
+FENCE = "```"
 
 
 def table_block(table: Table, limit: int) -> str:
-    """A table as a monospace code block of at most `limit` characters."""
-    widths = [
-        max(len(str(cell)) for cell in column)
-        for column in zip(table.columns, *table.rows, strict=True)
-    ]
+    """A table as a monospace code block of at most `limit` characters ("" when none fits).
 
-    def line(row: tuple[str, ...]) -> str:
-        """One row, cells padded to their column's width."""
-        cells = (str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
-        return "  ".join(cells).rstrip()
-
-    lines = [line(table.columns)]
-    for shown, row in enumerate(table.rows):
-        more = f"… {len(table.rows) - shown} more rows not shown"
-        candidate = "\n".join([*lines, line(row)])
-        # Room for the fences and for the line that says how many rows were left out.
-        if len(candidate) + len(more) + 9 > limit:
+    Rows that do not fit are left out, and a last line says how many.
+    """
+    header, *rows = (line.replace(FENCE, "`\u200b``") for line in table.lines())
+    lines = [header]
+    for shown, row in enumerate(rows):
+        more = f"… {len(rows) - shown} more rows not shown"
+        # Room for the two fences, their line breaks and the line naming the rows left out.
+        if len("\n".join([*lines, row])) + len(more) + 2 * len(FENCE) + 3 > limit:
             lines.append(more)
             break
-        lines.append(line(row))
-    return "```\n" + "\n".join(lines) + "\n```"
+        lines.append(row)
+    block = f"{FENCE}\n" + "\n".join(lines) + f"\n{FENCE}"
+    return block if len(block) <= limit else ""
+
+
+def message_embed(message: Message, *, colour: discord.Colour = OK_COLOUR) -> discord.Embed:
+    """A Message as one embed: title, text (and its table when it fits), fields inline.
+
+    Each fact of the message appears once, and the embed stays inside Discord's limits
+    (title 256, description 4096, 25 fields, 6000 characters in all).
+    """
+    title = clip(message.title, TITLE_LIMIT)
+    used = len(title)
+    fields: list[tuple[str, str]] = []
+    for field in message.fields[:FIELD_COUNT_LIMIT]:
+        name = clip(field.name, FIELD_NAME_LIMIT) or "-"
+        value = clip(field.value, FIELD_VALUE_LIMIT) or "-"
+        if used + len(name) + len(value) > EMBED_TOTAL_LIMIT:
+            break
+        fields.append((name, value))
+        used += len(name) + len(value)
+    room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - used)
+    description = clip(message.text, room) if room > 0 else ""
+    table = message.table
+    if table is not None and table.rows:
+        space = room - len(description) - 2
+        block = table_block(table, space) if space > MIN_TABLE_ROOM else ""
+        description = "\n\n".join(part for part in (description, block) if part)
+    embed = discord.Embed(title=title or None, description=description or None, colour=colour)
+    for name, value in fields:
+        embed.add_field(name=name, value=value, inline=True)
+    return embed
 
 
 def reply_embed(reply: Reply) -> discord.Embed:
-    """A reply as one embed: title, text, fields inline, and the table as a code block."""
-    if not reply.ok:
-        return discord.Embed(description=clip(reply.text, DESCRIPTION_LIMIT), colour=ERROR_COLOUR)
-    embed = discord.Embed(title=clip(reply.title, TITLE_LIMIT) or None, colour=OK_COLOUR)
-    fields = reply.fields[:FIELD_COUNT_LIMIT]
-    used = len(reply.title) + sum(
-        len(clip(name, FIELD_NAME_LIMIT)) + len(clip(value, FIELD_VALUE_LIMIT))
-        for name, value in fields
-    )
-    room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - used)
-    description = clip(reply.text, room)
-    if reply.table is not None and reply.table.rows:
-        space = room - len(description) - 2
-        if space > 40:
-            description = "\n\n".join(
-                part for part in (description, table_block(reply.table, space)) if part
-            )
-    embed.description = description or None
-    for name, value in fields:
-        embed.add_field(
-            name=clip(name, FIELD_NAME_LIMIT), value=clip(value or "-", FIELD_VALUE_LIMIT)
-        )
-    return embed
+    """A command's reply as an embed: its message, red when refused."""
+    return message_embed(reply.message, colour=OK_COLOUR if reply.ok else ERROR_COLOUR)
 
 
 def reply_file(reply: Reply) -> discord.File | None:
@@ -80,17 +80,3 @@ def reply_file(reply: Reply) -> discord.File | None:
     if reply.attachment is None:
         return None
     return discord.File(io.BytesIO(reply.attachment.content), filename=reply.attachment.filename)
-
-
-def announcement_embed(payload: dict[str, Any]) -> dict[str, Any]:
-    """An outbox payload (title, text, optional fields) as an embed in Discord's JSON form."""
-    embed = discord.Embed(
-        title=clip(str(payload.get("title", "")), TITLE_LIMIT) or None,
-        description=clip(str(payload.get("text", "")), DESCRIPTION_LIMIT) or None,
-        colour=OK_COLOUR,
-    )
-    for name, value in payload.get("fields", [])[:FIELD_COUNT_LIMIT]:
-        embed.add_field(
-            name=clip(str(name), FIELD_NAME_LIMIT), value=clip(str(value) or "-", FIELD_VALUE_LIMIT)
-        )
-    return embed.to_dict()

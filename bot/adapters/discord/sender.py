@@ -8,7 +8,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.adapters.discord.embeds import announcement_embed
+from bot.adapters.discord.embeds import message_embed
+from bot.core.words import Platform, TargetType
 from bot.notify.sender import Outgoing, PermanentFailure, RetryLater
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def message_nonce(dedupe_key: str) -> str:
 class DiscordSender:
     """The Sender for Discord, over the REST API (DISCORD_API_URL when set)."""
 
-    platform = "discord"
+    platform = Platform.DISCORD
 
     def __init__(
         self,
@@ -45,10 +46,10 @@ class DiscordSender:
     async def send(self, message: Outgoing) -> None:
         """Post the message; a repeated send of the same outbox row is answered, not duplicated."""
         channel_id = message.target
-        if message.target_type == "user":
+        if message.target_type == TargetType.USER:
             channel_id = await self._dm_channel(message.target)
         body = {
-            "embeds": [announcement_embed(message.payload)],
+            "embeds": [message_embed(message.message).to_dict()],
             "allowed_mentions": {"parse": []},
             "nonce": message_nonce(message.dedupe_key),
             "enforce_nonce": True,
