@@ -27,18 +27,17 @@ from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, make_url, select
 
 from bench.common import drop_database, engines, fresh_database, parser
 from bench.generate import COLUMNS, load_postgres, load_sqlite
-from bot.adapters.slack.app import api_base_url
-from bot.adapters.slack.sender import SlackSender
-from bot.adapters.slack.webapi import WebApi
+from bot.adapters.slack.sender import slack_sender
 from bot.commands.runner import CommandRunner
 from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.people import Caller
+from bot.core.readmodels import StateChanged
+from bot.core.words import Platform
 from bot.db.models import OutboxMessage
 from bot.db.session import Database
 from bot.notify.dispatcher import Dispatcher
@@ -201,12 +200,13 @@ async def run_engine(engine: str, url: str, options) -> Figures:
         command_ms = (time.perf_counter() - started) * 1000
         if not reply.ok:
             raise RuntimeError(f"pause refused: {reply.text}")
-        queued = reply.data["announcements"]
-        client = AsyncWebClient(
-            token=settings.SLACK_BOT_TOKEN, base_url=api_base_url(settings.SLACK_API_URL)
+        if not isinstance(reply.data, StateChanged):
+            raise RuntimeError(f"pause answered without its result: {reply.text}")
+        queued = reply.data.announcements
+        sender = slack_sender(settings)
+        dispatcher = Dispatcher(
+            database=database, senders={Platform.SLACK: sender}, clock=SystemClock()
         )
-        sender = SlackSender(WebApi(client))
-        dispatcher = Dispatcher(database=database, senders={"slack": sender}, clock=SystemClock())
         started = time.perf_counter()
         task = asyncio.create_task(dispatcher.run())
         deadline = started + TIMEOUT_SECONDS

@@ -85,9 +85,7 @@ def test_state_and_kind_words_are_spelled_only_in_words_py():
 
 def test_the_internal_error_sentence_is_written_once():
     """One internal-error reply: its sentence exists in one module only."""
-    holders = [
-        name for name, tree in modules() if "Something went wrong" in ast.unparse(tree)
-    ]
+    holders = [name for name, tree in modules() if "Something went wrong" in ast.unparse(tree)]
     assert holders == ["bot.core.present"]
 
 

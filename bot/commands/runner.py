@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import difflib
 import time
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 

@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from bot.adapters.slack.sender import SlackSender
 from bot.adapters.slack.webapi import WebApi
 from bot.core.clock import SystemClock
+from bot.core.message import Message
+from bot.core.words import Platform, TargetType
 from bot.db.models import OutboxMessage
 from bot.notify.dispatcher import Dispatcher
 from bot.notify.sender import Outgoing, RetryLater
@@ -37,8 +39,9 @@ async def test_the_fake_refuses_calls_beyond_its_limit():
     fake.limit("chat.postMessage", per_second=1, burst=2)
     sender = SlackSender(WebApi(AsyncWebClient(token="xoxb-test", base_url=fake.api_url)))
     message = Outgoing(
-        id=1, kind="announcement", platform="slack", target_type="channel", target="C0OPS",
-        payload={"title": "ACME is paused"}, dedupe_key="change:1:slack:channel:C0OPS",
+        id=1, kind="announcement", platform=Platform.SLACK, target_type=TargetType.CHANNEL,
+        target="C0OPS", message=Message(title="ACME is paused"),
+        dedupe_key="change:1:slack:channel:C0OPS",
     )  # fmt: skip
     try:
         await sender.send(message)
@@ -67,7 +70,7 @@ async def test_rate_limited_slack_gets_every_dm_exactly_once(say, database, cloc
         fake.limit(method, per_second=20, burst=10)
     sender = SlackSender(WebApi(AsyncWebClient(token="xoxb-test", base_url=fake.api_url)))
     dispatcher = Dispatcher(
-        database=database, senders={"slack": sender}, clock=SystemClock(), worker="w1"
+        database=database, senders={Platform.SLACK: sender}, clock=SystemClock(), worker="w1"
     )
     task = asyncio.create_task(dispatcher.run())
     deadline = time.monotonic() + 60

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -237,3 +239,56 @@ async def test_concurrent_double_submission_creates_one_entry(slack: SlackHarnes
     await slack.settle()
     assert [a.body["response_action"] for a in answers] == ["update", "update"]
     assert [entry["minutes"] for entry in await week_entries(slack)] == [180]
+
+
+async def test_invalid_date_is_an_error_on_the_date_input(slack: SlackHarness):
+    """A date that is not a real date is refused by the command layer, on the date input."""
+    await setup_project(slack)
+    modal = await open_modal(slack)
+    answer = await slack.interact(submission(modal, work_date="2026-02-30"))
+    assert answer.body["response_action"] == "errors"
+    assert list(answer.body["errors"]) == [Block.WORK_DATE]
+    assert "not a real date" in answer.body["errors"][Block.WORK_DATE]
+    assert await week_entries(slack) == []
+
+
+async def test_day_over_24h_is_an_error_on_the_duration_input(slack: SlackHarness):
+    """The core's refusal of a day over 24 h is about the duration, so it lands there."""
+    await setup_project(slack)
+    await slack.ok("/hours", "log ACME 20h 2026-03-03", user="UALICE")
+    modal = await open_modal(slack)
+    answer = await slack.interact(submission(modal, duration="5h", work_date="2026-03-03"))
+    assert list(answer.body["errors"]) == [Block.DURATION]
+    assert "a day holds 24h" in answer.body["errors"][Block.DURATION]
+    assert [entry["minutes"] for entry in await week_entries(slack)] == [1200]
+
+
+async def test_typed_duration_and_cleared_date_reach_the_command_as_given(slack: SlackHarness):
+    """The duration goes as typed (`1,5h`), and a cleared (optional) date means today."""
+    await setup_project(slack)
+    modal = await open_modal(slack)
+    answer = await slack.interact(submission(modal, duration="1,5h", work_date=None))
+    assert answer.body["response_action"] == "update"
+    (entry,) = await week_entries(slack)
+    assert (entry["minutes"], entry["work_date"]) == (90, "2026-03-04")
+
+
+async def test_modal_failure_names_an_error_id_found_in_the_log(
+    slack: SlackHarness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    """When running the modal's command fails, the inline error names the logged error id."""
+    await setup_project(slack)
+    modal = await open_modal(slack)
+
+    async def broken(*_args: Any, **_kwargs: Any) -> Caller:
+        """A user lookup that fails."""
+        raise RuntimeError("directory down")
+
+    monkeypatch.setattr(slack.listeners.users, "caller", broken)
+    with caplog.at_level(logging.ERROR):
+        answer = await slack.interact(submission(modal, note="private words"))
+    message = answer.body["errors"][Block.PROJECT]
+    error_id = re.search(r"error id ([0-9a-f]{8})", message).group(1)
+    (record,) = [r for r in caplog.records if error_id in r.getMessage()]
+    assert record.getMessage() == f"Slack log-hours modal failed (error id {error_id})"
+    assert "private words" not in caplog.text

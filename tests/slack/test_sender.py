@@ -7,20 +7,22 @@ from collections.abc import AsyncIterator
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.blocks import message_blocks
 from bot.adapters.slack.ids import OUTBOX_EVENT_TYPE
-from bot.adapters.slack.sender import SlackSender
+from bot.adapters.slack.sender import SlackSender, slack_sender
 from bot.adapters.slack.webapi import WebApi
+from bot.config import Settings
+from bot.core.message import Field, Message
+from bot.core.words import Platform, TargetType
 from bot.notify.sender import Outgoing, PermanentFailure, RetryLater
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack.conftest import RecordedSleep
 
-PAYLOAD = {
-    "event": "state_change",
-    "project": "ACME",
-    "to_state": "paused",
-    "title": "ACME is paused",
-    "text": "Acme AI · Labels\nReason: vendor incident <all> & more",
-}
+MESSAGE = Message(
+    title="ACME is paused",
+    text="Acme AI · Labels\nReason: vendor incident <all> & more",
+    fields=(Field(name="Expected resume", value="2026-03-20"),),
+)
 
 
 def outgoing(target_type: str, target: str, key: str = "change:1") -> Outgoing:
@@ -28,10 +30,10 @@ def outgoing(target_type: str, target: str, key: str = "change:1") -> Outgoing:
     return Outgoing(
         id=11,
         kind="announcement",
-        platform="slack",
-        target_type=target_type,
+        platform=Platform.SLACK,
+        target_type=TargetType(target_type),
         target=target,
-        payload=PAYLOAD,
+        message=MESSAGE,
         dedupe_key=f"{key}:slack:{target_type}:{target}",
     )
 
@@ -57,6 +59,21 @@ async def test_dm_opens_a_conversation_and_posts(sender: SlackSender, slack_api:
         "event_payload": {"dedupe_key": message.dedupe_key, "outbox_id": 11},
     }
     assert "&lt;all&gt; &amp; more" in posted["blocks"][1]["text"]["text"]
+    assert posted["blocks"] == message_blocks(MESSAGE)
+    assert "2026-03-20" in posted["blocks"][2]["fields"][0]["text"]
+
+
+async def test_slack_sender_factory_uses_the_settings(settings: Settings, slack_api: FakeSlackApi):
+    """`slack_sender(settings)` calls SLACK_API_URL with SLACK_BOT_TOKEN."""
+    sender = slack_sender(settings)
+    try:
+        assert sender.platform is Platform.SLACK
+        await sender.send(outgoing("channel", "C0OPS"))
+    finally:
+        await sender.close()
+    (call,) = slack_api.called("chat.postMessage")
+    assert call.args["channel"] == "C0OPS"
+    assert sender.api.client.token == "xoxb-pausebot-test"
 
 
 async def test_channel_post_and_was_sent(sender: SlackSender, slack_api: FakeSlackApi):

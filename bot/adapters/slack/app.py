@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Coroutine
 from contextlib import AsyncExitStack
 from typing import Any
@@ -14,18 +13,19 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
+from slack_bolt.error import BoltUnhandledRequestError
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
-from bot.adapters.slack import blocks
-from bot.adapters.slack.ids import Action, Block, Callback, SlashCommand
+from bot.adapters.slack import blocks, views
+from bot.adapters.slack.ids import Action, Callback, SlashCommand
 from bot.adapters.slack.users import UserDirectory
-from bot.adapters.slack.webapi import SlackCallError, WebApi
-from bot.commands.reply import Reply
+from bot.adapters.slack.webapi import SlackCallError, WebApi, web_client
+from bot.commands.reply import ErrorKind, Reply, internal_failure
 from bot.commands.runner import CommandRunner
 from bot.config import Settings
-from bot.core.errors import InvalidInput
-from bot.core.parsing import parse_duration
 from bot.core.people import Caller
+from bot.core.readmodels import MyProjects
 
 log = logging.getLogger(__name__)
 
@@ -33,22 +33,18 @@ EVENTS_PATH = "/slack/events"
 # Slack waits 3 s for an acknowledgement; a command that needs longer answers through
 # response_url (or views.update for a modal) once it is done.
 ACK_BUDGET = 2.0
-WORKING = ":hourglass_flowing_sand: Working on it; the answer follows in a moment."
 LOG_BUTTON_COMMANDS = {("hours", "log"), ("hours", "week"), ("project", "status")}
-
-
-def api_base_url(url: str | None) -> str:
-    """The Web API base URL the SDK expects (with a trailing slash)."""
-    return (url or AsyncWebClient.BASE_URL).rstrip("/") + "/"
+# What an error's log line may name: only pausebot's own ids, never text from a request.
+SLASH_COMMANDS = frozenset(SlashCommand)
+VIEW_CALLBACKS = frozenset(Callback)
+ACTIONS = frozenset(Action)
+EVENTS = frozenset({"app_home_opened"})
 
 
 def create_slack_app(settings: Settings, *, process_before_response: bool = True) -> AsyncApp:
     """An AsyncApp whose Web API calls go to SLACK_API_URL when it is set."""
-    client = AsyncWebClient(
-        token=settings.SLACK_BOT_TOKEN, base_url=api_base_url(settings.SLACK_API_URL)
-    )
     return AsyncApp(
-        client=client,
+        client=web_client(settings),
         signing_secret=settings.SLACK_SIGNING_SECRET or "",
         process_before_response=process_before_response,
     )
@@ -73,25 +69,35 @@ async def start_socket_mode(app: AsyncApp, app_token: str) -> AsyncSocketModeHan
     return handler
 
 
-def error_block(reply: Reply, work_date: str) -> Block:
-    """The modal input a refusal from the command layer is about."""
-    if reply.error_kind in ("not_allowed", "not_found"):
-        return Block.PROJECT
-    if work_date in reply.text:
-        return Block.WORK_DATE
-    return Block.DURATION
+def known(value: Any, ids: frozenset[str]) -> bool:
+    """Whether a value from a request is one of pausebot's own ids."""
+    return isinstance(value, str) and value in ids
 
 
-def submitted_values(view: dict[str, Any]) -> dict[str, str]:
-    """Project, duration, date and note from a submitted log-hours modal."""
-    values = view["state"]["values"]
-    option = values[Block.PROJECT][Action.PROJECT].get("selected_option") or {}
-    return {
-        "project": option.get("value") or "",
-        "duration": values[Block.DURATION][Action.DURATION].get("value") or "",
-        "work_date": values[Block.WORK_DATE][Action.WORK_DATE].get("selected_date") or "",
-        "note": (values.get(Block.NOTE, {}).get(Action.NOTE, {}).get("value") or "").strip(),
-    }
+def failing_listener(body: dict[str, Any]) -> str:
+    """Fixed words naming the listener a request went to, for the log: `Slack /hours`."""
+    kind = body.get("type")
+    if known(command := body.get("command"), SLASH_COMMANDS):
+        return f"Slack {command}"
+    if kind == "view_submission" and known(
+        callback := (body.get("view") or {}).get("callback_id"), VIEW_CALLBACKS
+    ):
+        return f"Slack view {callback}"
+    if kind == "block_actions":
+        action = ((body.get("actions") or [{}])[0] or {}).get("action_id")
+        return f"Slack action {action}" if known(action, ACTIONS) else "Slack action"
+    if kind == "event_callback" and known(event := (body.get("event") or {}).get("type"), EVENTS):
+        return f"Slack event {event}"
+    return "Slack request"
+
+
+def error_answer(body: dict[str, Any], reply: Reply) -> dict[str, Any] | None:
+    """What answers a failed request in Slack's acknowledgement, where one can carry it."""
+    if body.get("command"):
+        return blocks.reply_body(reply)
+    if body.get("type") == "view_submission":
+        return {"response_action": "update", "view": views.result_modal(reply)}
+    return None
 
 
 class SlackListeners:
@@ -155,11 +161,11 @@ class SlackListeners:
         request_key = f"slack:trigger:{body['trigger_id']}" if body.get("trigger_id") else None
         command = self.background(
             self.run_slash(user_id, body.get("user_name"), group, text, request_key),
-            f"/{group} {name}",
+            f"/{group}",
         )
         reply = await self.within_budget(command)
         if reply is None:
-            await ack(response_type="ephemeral", text=WORKING)
+            await ack(response_type="ephemeral", text=views.WORKING)
             self.background(self.answer_late(command, body, group, name), "late reply")
             return
         await ack(**self.response_body(reply, group, name))
@@ -177,23 +183,13 @@ class SlackListeners:
         try:
             caller = await self.users.caller(user_id, fallback_name=user_name)
             return await self.runner.run_slash(caller, group, text, request_key=request_key)
-        except Exception:
-            error_id = uuid.uuid4().hex[:8]
-            log.exception("Slack /%s failed (error id %s)", group, error_id)
-            return Reply.error(
-                f"Something went wrong on our side (error id {error_id}); try again in a moment.",
-                kind="internal",
-            )
+        except Exception as exc:
+            return internal_failure(f"Slack /{group}", exc)
 
     def response_body(self, reply: Reply, group: str, name: str) -> dict[str, Any]:
         """The message for a reply, with a Log hours button where it helps."""
         with_button = reply.ok and (group, name) in LOG_BUTTON_COMMANDS
-        body = blocks.message(reply, with_log_button=with_button)
-        if reply.ok and reply.attachment is not None:
-            body["blocks"].append(
-                blocks.context("The file is on its way to your direct messages with pausebot.")
-            )
-        return body
+        return blocks.reply_body(reply, with_log_button=with_button)
 
     def after_reply(self, reply: Reply, body: dict[str, Any]) -> None:
         """Work that follows a reply: uploading its file."""
@@ -240,9 +236,9 @@ class SlackListeners:
             failed = Reply.error(
                 f"The file {attachment.filename} could not be uploaded ({exc.error}); "
                 "try /ops export again in a moment.",
-                kind="upload_failed",
+                kind=ErrorKind.UPLOAD_FAILED,
             )
-            await self.respond(response_url, blocks.message(failed))
+            await self.respond(response_url, blocks.reply_body(failed))
 
     async def my_projects(self, caller: Caller) -> Reply:
         """The caller's projects, as `/project status` answers them."""
@@ -259,11 +255,10 @@ class SlackListeners:
         """Open the log-hours modal with the caller's projects."""
         caller = await self.users.caller(user_id, fallback_name=fallback_name)
         status = await self.my_projects(caller)
+        mine = status.data if isinstance(status.data, MyProjects) else MyProjects(projects=())
         zone = ZoneInfo(caller.tz or self.runner.settings.PAUSEBOT_TZ)
         today = self.runner.clock.now().astimezone(zone).date()
-        view = blocks.log_hours_modal(
-            (status.data or {}).get("projects", []) if status.ok else [], today=today
-        )
+        view = views.log_hours_modal(mine, today=today)
         try:
             await self.api.call("views.open", trigger_id=trigger_id, view=view)
         except SlackCallError as exc:
@@ -271,9 +266,9 @@ class SlackListeners:
             failed = Reply.error(
                 f"The form could not open ({exc.error}); type /hours log CODE DURATION "
                 "[DATE] [NOTE…] instead.",
-                kind="modal_failed",
+                kind=ErrorKind.MODAL_FAILED,
             )
-            await self.respond(response_url, blocks.message(failed))
+            await self.respond(response_url, blocks.reply_body(failed))
 
     async def on_open_log_modal(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """The Log hours button (in replies and on App Home)."""
@@ -290,61 +285,46 @@ class SlackListeners:
         )
 
     async def on_log_submission(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        """A submitted log-hours modal: inline errors, or the logged entry."""
+        """A submitted log-hours modal: a refusal on the input it is about, or the entry."""
         view = body["view"]
-        values = submitted_values(view)
-        errors: dict[str, str] = {}
-        try:
-            minutes = parse_duration(values["duration"])
-        except InvalidInput as exc:
-            errors[Block.DURATION] = exc.message
-        if not values["project"]:
-            errors[Block.PROJECT] = "Choose a project."
-        if not values["work_date"]:
-            errors[Block.WORK_DATE] = "Pick a date."
-        if errors:
-            await ack(response_action="errors", errors=errors)
-            return
         user = body["user"]
-        args = [values["project"], f"{minutes}m", values["work_date"]]
-        if values["note"]:
-            args.append(values["note"])
         command = self.background(
-            self.run_log(user["id"], user.get("username"), args, f"slack:view:{view['id']}"),
-            "modal /hours log",
+            self.run_log(
+                user["id"],
+                user.get("username"),
+                views.submitted_values(view),
+                f"slack:view:{view['id']}",
+            ),
+            "log-hours modal",
         )
         reply = await self.within_budget(command)
         if reply is None:
-            await ack(response_action="update", view=blocks.result_modal(Reply(title=WORKING)))
+            await ack(response_action="update", view=views.working_modal())
             self.background(self.finish_late_submission(command, view["id"]), "late modal")
             return
         if not reply.ok:
-            block = error_block(reply, values["work_date"])
-            await ack(response_action="errors", errors={block: reply.text})
+            await ack(response_action="errors", errors={views.error_block(reply): reply.text})
             return
-        await ack(response_action="update", view=blocks.result_modal(reply))
+        await ack(response_action="update", view=views.result_modal(reply))
         self.background(self.publish_home(user["id"]), "views.publish after logging")
 
     async def run_log(
-        self, user_id: str, user_name: str | None, args: list[str], request_key: str
+        self, user_id: str, user_name: str | None, values: dict[str, Any], request_key: str
     ) -> Reply:
-        """Run `/hours log` with the modal's values; never raises."""
+        """Run `/hours log` with the modal's values by parameter name; never raises."""
         try:
             caller = await self.users.caller(user_id, fallback_name=user_name)
-            return await self.runner.run(caller, "hours", "log", args, request_key=request_key)
-        except Exception:
-            error_id = uuid.uuid4().hex[:8]
-            log.exception("Slack modal /hours log failed (error id %s)", error_id)
-            return Reply.error(
-                f"Something went wrong on our side (error id {error_id}); try again in a moment.",
-                kind="internal",
+            return await self.runner.run_values(
+                caller, "hours", "log", values, request_key=request_key
             )
+        except Exception as exc:
+            return internal_failure("Slack log-hours modal", exc)
 
     async def finish_late_submission(self, command: asyncio.Task[Reply], view_id: str) -> None:
         """Show a slow submission's outcome in the modal once it is known."""
         reply = await command
         try:
-            await self.api.call("views.update", view_id=view_id, view=blocks.result_modal(reply))
+            await self.api.call("views.update", view_id=view_id, view=views.result_modal(reply))
         except SlackCallError as exc:
             log.error("views.update after a slow submission failed: %s", exc)
 
@@ -360,11 +340,36 @@ class SlackListeners:
     async def publish_home(self, user_id: str) -> None:
         """Publish the App Home tab for one user."""
         caller = await self.users.caller(user_id)
-        view = blocks.home_view(await self.my_projects(caller))
+        view = views.home_view(await self.my_projects(caller))
         try:
             await self.api.call("views.publish", user_id=user_id, view=view)
         except SlackCallError as exc:
             log.warning("views.publish for %s failed: %s", user_id, exc)
+
+    async def on_error(
+        self,
+        error: Exception,
+        body: dict[str, Any],
+        request: AsyncBoltRequest,
+        response: BoltResponse | None,
+    ) -> BoltResponse | None:
+        """Bolt's error handler: a listener failed, so answer with the internal-error reply.
+
+        The reply (with the error id the log line carries) goes in the acknowledgement when
+        Slack is still waiting for one, else through the request's response_url.
+        """
+        if isinstance(error, BoltUnhandledRequestError):
+            return None
+        reply = internal_failure(failing_listener(body), error)
+        acked = request.context.ack.response
+        answer = error_answer(body, reply) if acked is None else None
+        if answer is None and body.get("response_url"):
+            self.background(
+                self.respond(body["response_url"], blocks.reply_body(reply)), "error reply"
+            )
+        if response is None:  # Bolt answered Slack before the listener ran
+            return None
+        return acked or BoltResponse(status=200, body=answer or "")
 
 
 def register(
@@ -384,6 +389,7 @@ def register(
     app.view(Callback.LOG_HOURS)(listeners.on_log_submission)
     app.view(Callback.DONE)(listeners.on_done)
     app.event("app_home_opened")(listeners.on_home_opened)
+    app.error(listeners.on_error)
     return listeners
 
 

@@ -44,4 +44,12 @@ class SlashCommand(StrEnum):
         return self.value.lstrip("/")
 
 
+# Each `/hours log` parameter's input in the log-hours modal: its block id and action id.
+LOG_HOURS_INPUTS: dict[str, tuple[Block, Action]] = {
+    "code": (Block.PROJECT, Action.PROJECT),
+    "duration": (Block.DURATION, Action.DURATION),
+    "date": (Block.WORK_DATE, Action.WORK_DATE),
+    "note": (Block.NOTE, Action.NOTE),
+}
+
 OUTBOX_EVENT_TYPE = "pausebot_outbox"

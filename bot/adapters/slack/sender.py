@@ -7,9 +7,11 @@ from typing import Any
 
 import aiohttp
 
-from bot.adapters.slack.blocks import announcement_blocks, clip
+from bot.adapters.slack.blocks import post_body
 from bot.adapters.slack.ids import OUTBOX_EVENT_TYPE
-from bot.adapters.slack.webapi import SlackCallError, WebApi
+from bot.adapters.slack.webapi import SlackCallError, WebApi, web_client
+from bot.config import Settings
+from bot.core.words import Platform, TargetType
 from bot.notify.sender import Outgoing, PermanentFailure, RetryLater
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,7 @@ def carries(posted: dict[str, Any], dedupe_key: str) -> bool:
 class SlackSender:
     """The Sender for Slack: one attempt per call, so the dispatcher owns retries and pacing."""
 
-    platform = "slack"
+    platform = Platform.SLACK
 
     def __init__(self, api: WebApi) -> None:
         self.api = api
@@ -74,12 +76,10 @@ class SlackSender:
     async def send(self, message: Outgoing) -> None:
         """Post the message in its channel, or in a DM with its user."""
         channel = await self._channel(message)
-        payload = message.payload
         await self._call(
             "chat.postMessage",
             channel=channel,
-            text=clip(str(payload.get("title") or payload.get("text") or ""), 3000),
-            blocks=announcement_blocks(payload),
+            **post_body(message.message),
             metadata=outbox_metadata(message),
             unfurl_links=False,
         )
@@ -101,7 +101,7 @@ class SlackSender:
 
     async def _channel(self, message: Outgoing) -> str:
         """The channel id to post in: the target channel, or the DM opened with the target user."""
-        if message.target_type == "channel":
+        if message.target_type == TargetType.CHANNEL:
             return message.target
         if message.target not in self.dm_channels:
             opened = await self._call("conversations.open", users=message.target)
@@ -124,3 +124,8 @@ class SlackSender:
             if exc.error in PERMANENT_ERRORS:
                 raise PermanentFailure(f"{method}: {exc.error}") from exc
             raise RetryLater(f"{method}: {exc.error}", retry_after=exc.retry_after) from exc
+
+
+def slack_sender(settings: Settings) -> SlackSender:
+    """The Slack sender of `pausebot run`: the bot token's client on SLACK_API_URL."""
+    return SlackSender(WebApi(web_client(settings)))

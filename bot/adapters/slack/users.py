@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 from bot.adapters.slack.webapi import SlackCallError, WebApi
 from bot.core.people import Caller
+from bot.core.words import Platform
 
 log = logging.getLogger(__name__)
-
-PLATFORM = "slack"
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ class UserDirectory:
                 log.info("users.info for %s is slow; going on without it", user_id)
         name = profile.display_name if profile and profile.display_name else fallback_name
         return Caller(
-            platform=PLATFORM,
+            platform=Platform.SLACK,
             external_id=user_id,
             display_name=name,
             tz=profile.tz if profile else None,

@@ -15,12 +15,26 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
+from bot.config import Settings
+
 log = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 )
 DEFAULT_RETRY_AFTER = 1.0
+
+
+def api_base_url(url: str | None) -> str:
+    """The Web API base URL the SDK expects (with a trailing slash)."""
+    return (url or AsyncWebClient.BASE_URL).rstrip("/") + "/"
+
+
+def web_client(settings: Settings) -> AsyncWebClient:
+    """A Web API client with the bot token, calling SLACK_API_URL when it is set."""
+    return AsyncWebClient(
+        token=settings.SLACK_BOT_TOKEN, base_url=api_base_url(settings.SLACK_API_URL)
+    )
 
 
 class SlackCallError(Exception):
