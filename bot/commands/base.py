@@ -126,4 +126,3 @@ def command(
         return handler
 
     return register
-
