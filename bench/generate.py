@@ -41,7 +41,7 @@ def build(contractors: int, projects: int, days: int, entries: int, today: date)
             "hours_entries",
         )
     }
-    rows["clients"] = [(c, f"Client {c:02d}") for c in range(1, CLIENTS + 1)]
+    rows["clients"] = [(c, f"Client {c:02d}", f"client {c:02d}") for c in range(1, CLIENTS + 1)]
     whole_paused: dict[int, set[date]] = {}
     state_of: dict[int, tuple[str, datetime, str | None]] = {}
     change_id = 0
@@ -120,7 +120,7 @@ def build(contractors: int, projects: int, days: int, entries: int, today: date)
 
 
 COLUMNS = {
-    "clients": ("id", "name"),
+    "clients": ("id", "name", "name_key"),
     "projects": (
         "id",
         "code",

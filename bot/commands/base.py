@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands.params import Param, PersonRef
 from bot.commands.reply import Reply
 from bot.config import Settings
-from bot.core.people import Caller, Person, ensure_identity
+from bot.core.errors import NotFound
+from bot.core.people import Caller, Person, ensure_identity, find_identity
 from bot.core.projects import get_project
 from bot.core.timeline import local_date
 from bot.core.words import Role
@@ -28,6 +29,7 @@ class Context:
     settings: Settings
     now: datetime
     request_key: str | None = None
+    created: list[str] = field(default_factory=list)
 
     @property
     def today(self) -> date:
@@ -40,24 +42,35 @@ class Context:
         return local_date(self.now, self.settings.tz)
 
     async def project(self, code: str, *, lock: bool = False) -> Project:
-        """The project with this (already checked) code, or a clear error."""
-        return await get_project(self.db, code, lock=lock)
+        """The project with this (already checked) code, if the caller may see it."""
+        return await get_project(self.db, code, lock=lock, visible_to=self.person)
 
-    async def people(self, refs: list[PersonRef]) -> list[Contractor]:
-        """The contractors people named, created when unseen; `@me` is the caller."""
+    async def people(self, refs: list[PersonRef], *, create: bool = True) -> list[Contractor]:
+        """The contractors people named; `@me` is the caller.
+
+        Someone pausebot has never seen is created (and listed in `created`, so the reply can
+        say they are new and a typo shows at once), or refused when `create` is False.
+        """
         found = []
         for ref in refs:
             if ref.key is None:
                 found.append(self.person.contractor)
                 continue
-            identity = await ensure_identity(
-                self.db,
-                platform=ref.key.platform,
-                external_id=ref.key.external_id,
-                now=self.now,
-                name=ref.name,
-            )
-            found.append(await self.db.get_one(Contractor, identity.contractor_id))
+            identity = await find_identity(self.db, ref.key)
+            if identity is None and not create:
+                raise NotFound(
+                    f"pausebot does not know {ref.key}; check the spelling.", field="who"
+                )
+            if identity is None:
+                identity = await ensure_identity(
+                    self.db,
+                    platform=ref.key.platform,
+                    external_id=ref.key.external_id,
+                    now=self.now,
+                    name=ref.name,
+                )
+                self.created.append(str(ref.key))
+            found.append(identity.contractor)
         return found
 
 

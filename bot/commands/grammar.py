@@ -16,6 +16,8 @@ from typing import Any
 from bot.commands.params import ME, Kind, Param, PersonRef
 from bot.core.errors import InvalidInput, PausebotError
 from bot.core.parsing import (
+    check_text,
+    clean_name,
     mention_name,
     parse_channel,
     parse_code,
@@ -180,9 +182,10 @@ def as_code(_param: Param, raw: str, _reading: Reading, _usage: str) -> str:
     return parse_code(raw)
 
 
-def as_text(_param: Param, raw: str | list[str], _reading: Reading, _usage: str) -> str:
-    """Free text, its words joined."""
-    return joined(raw)
+def as_text(param: Param, raw: str | list[str], _reading: Reading, _usage: str) -> str:
+    """Free text, its words joined, within the parameter's limit and without control characters."""
+    what = param.what or param.public_name
+    return check_text(joined(raw), what=what, limit=param.limit, multiline=param.kind is Kind.TEXT)
 
 
 def as_duration(_param: Param, raw: int | str, _reading: Reading, _usage: str) -> int:
@@ -208,7 +211,7 @@ def as_person(_param: Param, raw: PersonRef | str, reading: Reading, _usage: str
         raise InvalidInput(
             f"{raw!r} is not a person; name people like @name, <@U024BE7LH> or @slack:U024BE7LH."
         )
-    return PersonRef(key=key, name=mention_name(raw))
+    return PersonRef(key=key, name=clean_name(mention_name(raw)))
 
 
 def as_people(

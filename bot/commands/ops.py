@@ -9,6 +9,7 @@ from bot.commands.params import Kind, Param, PersonRef
 from bot.commands.reply import Attachment, Reply
 from bot.core import export, people, present, reports
 from bot.core.errors import InvalidInput
+from bot.core.parsing import CLIENT_LIMIT
 from bot.core.readmodels import ExportMade, Linked, RoleSet
 from bot.core.words import Role
 
@@ -41,6 +42,8 @@ async def summary(ctx: Context, *, date: date | None) -> Reply:
             Kind.SUBJECT,
             "Only this client (its name) or project (its code)",
             optional=True,
+            limit=CLIENT_LIMIT,
+            what="client name",
         ),
     ),
     slow=True,
@@ -94,7 +97,13 @@ async def export_(ctx: Context, *, first: date | None, last: date | None) -> Rep
 async def role(ctx: Context, *, who: PersonRef, role: str) -> Reply:
     """Set a role."""
     (contractor,) = await ctx.people([who])
-    await people.set_role(ctx.db, contractor=contractor, role=Role(role))
+    await people.set_role(
+        ctx.db,
+        contractor=contractor,
+        role=Role(role),
+        actor=ctx.person.contractor,
+        admins=ctx.settings.PAUSEBOT_ADMINS,
+    )
     result = RoleSet(contractor=contractor.display_name, role=Role(role))
     return Reply.of(result, present.role_set(result))
 

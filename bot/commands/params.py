@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.core.parsing import NOTE_LIMIT
 from bot.core.words import IdentityKey
 
 
@@ -38,6 +39,8 @@ class Param:
     (`from` for `first`). `keyword` marks a parameter written at the end of a line after a word
     (`until DATE`). `label`, when given, is shown in the usage as it is ("" hides it there).
     `ahead` reads a date forwards (an expected resume); `team` reads it in the team's time zone.
+    Free text (WORD, TEXT, SUBJECT) is at most `limit` characters, with no control characters;
+    `what` names it in a refusal.
     """
 
     name: str
@@ -51,6 +54,8 @@ class Param:
     ahead: bool = False
     team: bool = False
     missing: str | None = None
+    limit: int = NOTE_LIMIT
+    what: str | None = None
 
     @property
     def public_name(self) -> str:

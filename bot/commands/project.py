@@ -9,6 +9,7 @@ from bot.commands.params import Kind, Param, PersonRef
 from bot.commands.reply import Reply
 from bot.core import present, projects, status
 from bot.core.errors import InvalidInput
+from bot.core.parsing import CLIENT_LIMIT, TITLE_LIMIT
 from bot.core.readmodels import ChannelSet, ProjectList, StateChanged
 from bot.core.words import IdentityKey, ProjectState, Role
 
@@ -70,8 +71,14 @@ async def list_(ctx: Context, *, state: str | None) -> Reply:
         Param(
             "code", Kind.NEW_CODE, "New code: 2 to 32 letters, digits or dashes, like ACME-LABEL"
         ),
-        Param("client", Kind.WORD, "The client's name, like Acme AI"),
-        Param("title", Kind.WORD, "The project's title"),
+        Param(
+            "client",
+            Kind.WORD,
+            "The client's name, like Acme AI",
+            limit=CLIENT_LIMIT,
+            what="client name",
+        ),
+        Param("title", Kind.WORD, "The project's title", limit=TITLE_LIMIT),
     ),
     public=True,
 )
@@ -208,7 +215,10 @@ async def unassign(ctx: Context, *, code: str, who: PersonRef, more: list[Person
     """End assignments on a project."""
     project = await ctx.project(code)
     result = await projects.unassign(
-        ctx.db, project=project, contractors=await ctx.people([who, *more]), now=ctx.now
+        ctx.db,
+        project=project,
+        contractors=await ctx.people([who, *more], create=False),
+        now=ctx.now,
     )
     return Reply.of(result, present.unassigned(result))
 

@@ -216,7 +216,8 @@ class CommandRunner:
                     request_key=request_key,
                 )
                 reply = await cmd.handler(ctx, **values)
-                return replace(reply, private=not cmd.public)
+                message = present.with_new_people(reply.message, ctx.created)
+                return replace(reply, message=message, private=not cmd.public)
         except PausebotError as exc:
             kind = ERROR_KINDS.get(type(exc), ErrorKind.INVALID)
             return Reply.error(exc.message, kind=kind, field=exc.field)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,9 +14,9 @@ from bot.core.errors import InvalidInput, NotAllowed, NotFound
 from bot.core.parsing import MAX_MINUTES, format_minutes
 from bot.core.people import Person
 from bot.core.projects import get_project
-from bot.core.readmodels import DeletedEntry, EntryView, LoggedEntry, Week
+from bot.core.readmodels import DeletedEntry, EntryView, LoggedEntry, PauseOnDate, Week
 from bot.core.timeline import day_bounds, local_date
-from bot.core.words import HoursKind, ProjectState
+from bot.core.words import HoursKind, ProjectState, Role
 from bot.db.models import Assignment, HoursEntry, Project, StatusChange
 
 
@@ -31,10 +32,15 @@ def entry_view(entry: HoursEntry, code: str) -> EntryView:
     )
 
 
-def logged(entry: HoursEntry, code: str, *, repeated: bool, day_total: int) -> LoggedEntry:
+def logged(
+    entry: HoursEntry, code: str, *, repeated: bool, day_total: int, pause: PauseOnDate | None
+) -> LoggedEntry:
     """What `/hours log` answers about an entry."""
     return LoggedEntry(
-        **entry_view(entry, code).model_dump(), repeated=repeated, day_total_minutes=day_total
+        **entry_view(entry, code).model_dump(),
+        repeated=repeated,
+        day_total_minutes=day_total,
+        pause=pause,
     )
 
 
@@ -54,17 +60,13 @@ def check_window(work_date: date, *, today: date, backdate_days: int) -> None:
         )
 
 
-async def day_total(
-    db: AsyncSession, *, contractor_id: int, work_date: date, excluding: int | None = None
-) -> int:
+async def day_total(db: AsyncSession, *, contractor_id: int, work_date: date) -> int:
     """Minutes of live entries a contractor has on one date."""
     query = select(func.coalesce(func.sum(HoursEntry.minutes), 0)).where(
         HoursEntry.contractor_id == contractor_id,
         HoursEntry.work_date == work_date,
         HoursEntry.deleted_at.is_(None),
     )
-    if excluding is not None:
-        query = query.where(HoursEntry.id != excluding)
     return int((await db.execute(query)).scalar_one())
 
 
@@ -80,17 +82,6 @@ def _refuse_over_cap(total: int, minutes: int, work_date: date) -> None:
         )
 
 
-async def _check_cap(
-    db: AsyncSession, *, contractor_id: int, work_date: date, minutes: int, excluding: int | None
-) -> int:
-    """Refuse if the date's total would pass 24 h (the caller's row is locked); returns it."""
-    total = await day_total(
-        db, contractor_id=contractor_id, work_date=work_date, excluding=excluding
-    )
-    _refuse_over_cap(total, minutes, work_date)
-    return total + minutes
-
-
 def _project_with_facts_query():
     """The project by code, and what logging on it needs, as one statement built once."""
     assigned = (
@@ -102,12 +93,21 @@ def _project_with_facts_query():
         )
         .exists()
     )
+    ever_assigned = (
+        select(Assignment.id)
+        .where(
+            Assignment.project_id == Project.id,
+            Assignment.contractor_id == bindparam("contractor_id"),
+        )
+        .exists()
+    )
     total = (
         select(func.coalesce(func.sum(HoursEntry.minutes), 0))
         .where(
             HoursEntry.contractor_id == bindparam("contractor_id"),
             HoursEntry.work_date == bindparam("work_date"),
             HoursEntry.deleted_at.is_(None),
+            HoursEntry.id != bindparam("excluding"),
         )
         .scalar_subquery()
     )
@@ -120,7 +120,9 @@ def _project_with_facts_query():
     return select(
         Project,
         assigned,
+        ever_assigned,
         total,
+        latest.with_only_columns(StatusChange.from_state).scalar_subquery(),
         latest.with_only_columns(StatusChange.to_state).scalar_subquery(),
         latest.with_only_columns(StatusChange.at).scalar_subquery(),
     ).where(Project.code == bindparam("code"))
@@ -129,19 +131,99 @@ def _project_with_facts_query():
 PROJECT_WITH_FACTS = _project_with_facts_query()
 
 
-async def _project_with_facts(
-    db: AsyncSession, *, code: str, contractor_id: int, work_date: date, zone: ZoneInfo
-) -> tuple[Project, bool, int, bool]:
-    """In one query: the project, whether the contractor is assigned, the date's total so far,
-    and whether the project was paused for the whole date."""
-    start, end = day_bounds(work_date, zone)
-    params = {"code": code, "contractor_id": contractor_id, "work_date": work_date, "day_end": end}
+@dataclass(frozen=True)
+class Facts:
+    """What the rules for one entry need: the project, the caller's place on it, the date."""
+
+    project: Project
+    assigned: bool
+    day_minutes: int
+    pause: PauseOnDate | None
+
+
+def pause_on(
+    project: Project,
+    *,
+    latest_from: str | None,
+    latest_to: str | None,
+    latest_at: datetime | None,
+    day_start: datetime,
+) -> PauseOnDate | None:
+    """How a pause touched a work date, from the last status change before the date ended."""
+    if latest_at is None:
+        return None
+    if latest_to == ProjectState.PAUSED:
+        if latest_at > day_start:
+            return PauseOnDate.BEGAN
+        ongoing = project.state == ProjectState.PAUSED and project.state_changed_at == latest_at
+        return PauseOnDate.WHOLE_DAY if ongoing else PauseOnDate.WHOLE_DAY_PAST
+    if latest_from == ProjectState.PAUSED and latest_at > day_start:
+        return PauseOnDate.ENDED
+    return None
+
+
+async def entry_facts(
+    db: AsyncSession,
+    *,
+    person: Person,
+    code: str,
+    work_date: date,
+    excluding: int = 0,
+) -> Facts:
+    """In one query: the project, the caller's assignment, the date's other minutes, the pause.
+
+    A contractor who was never on the project is told it does not exist, as for any code
+    they may not see.
+    """
+    start, end = day_bounds(work_date, person.zone)
+    params = {
+        "code": code,
+        "contractor_id": person.contractor.id,
+        "work_date": work_date,
+        "day_end": end,
+        "excluding": excluding,
+    }
     row = (await db.execute(PROJECT_WITH_FACTS, params)).first()
-    if row is None:
-        await get_project(db, code)  # raises NotFound naming the nearest codes
-    project, is_assigned, day_minutes, latest_state, latest_at = row
-    blocked = latest_state == ProjectState.PAUSED and latest_at <= start
-    return project, bool(is_assigned), int(day_minutes), blocked
+    if row is None or not (row[2] or person.has(Role.OPS)):
+        await get_project(db, code, visible_to=person)  # raises NotFound naming nearby codes
+    project, assigned, _ever, day_minutes, latest_from, latest_to, latest_at = row
+    pause = pause_on(
+        project,
+        latest_from=latest_from,
+        latest_to=latest_to,
+        latest_at=latest_at,
+        day_start=start,
+    )
+    return Facts(
+        project=project, assigned=bool(assigned), day_minutes=int(day_minutes), pause=pause
+    )
+
+
+def check_rules(facts: Facts, *, work_date: date, minutes: int, zone: ZoneInfo) -> None:
+    """Every rule an entry must pass: assigned now, not after a close, 24 h a date at most."""
+    project = facts.project
+    if not facts.assigned:
+        raise NotAllowed(
+            f"You are not assigned to {project.code}; type /project status to see your projects, "
+            "or ask an admin to assign you.",
+            field="code",
+        )
+    if project.state == ProjectState.CLOSED:
+        closed_on = local_date(project.state_changed_at, zone)
+        if work_date > closed_on:
+            raise InvalidInput(
+                f"{project.code} was closed on {closed_on.isoformat()}; "
+                "it takes no hours for later dates.",
+                field="date",
+            )
+    _refuse_over_cap(facts.day_minutes, minutes, work_date)
+
+
+def kind_for(pause: PauseOnDate | None) -> HoursKind:
+    """Blocked when the project was paused for the whole date, else worked."""
+    if pause in (PauseOnDate.WHOLE_DAY, PauseOnDate.WHOLE_DAY_PAST):
+        return HoursKind.BLOCKED
+    return HoursKind.WORKED
 
 
 async def entry_for_request(db: AsyncSession, request_key: str) -> HoursEntry | None:
@@ -163,39 +245,22 @@ async def log_hours(
     request_key: str | None = None,
 ) -> LoggedEntry:
     """Record hours; blocked when the project was paused for the whole work date."""
-    contractor = person.contractor
     if request_key and (earlier := await entry_for_request(db, request_key)):
         total = await day_total(
             db, contractor_id=earlier.contractor_id, work_date=earlier.work_date
         )
         project = await db.get_one(Project, earlier.project_id)
-        return logged(earlier, project.code, repeated=True, day_total=total)
+        return logged(earlier, project.code, repeated=True, day_total=total, pause=None)
     check_window(work_date, today=person.today(now), backdate_days=backdate_days)
-    project, assigned, total, blocked = await _project_with_facts(
-        db, code=code, contractor_id=contractor.id, work_date=work_date, zone=person.zone
-    )
-    if not assigned:
-        raise NotAllowed(
-            f"You are not assigned to {project.code}; type /project status to see your projects, "
-            "or ask an admin to assign you.",
-            field="code",
-        )
-    if project.state == ProjectState.CLOSED:
-        closed_on = local_date(project.state_changed_at, person.zone)
-        if work_date > closed_on:
-            raise InvalidInput(
-                f"{project.code} was closed on {closed_on.isoformat()}; "
-                "it takes no hours for later dates.",
-                field="date",
-            )
-    _refuse_over_cap(total, minutes, work_date)
-    total += minutes
+    facts = await entry_facts(db, person=person, code=code, work_date=work_date)
+    check_rules(facts, work_date=work_date, minutes=minutes, zone=person.zone)
+    project, total = facts.project, facts.day_minutes + minutes
     entry = HoursEntry(
-        contractor_id=contractor.id,
+        contractor_id=person.contractor.id,
         project_id=project.id,
         work_date=work_date,
         minutes=minutes,
-        kind=HoursKind.BLOCKED if blocked else HoursKind.WORKED,
+        kind=kind_for(facts.pause),
         note=note.strip(),
         source_identity=str(person.identity),
         request_key=request_key,
@@ -204,7 +269,7 @@ async def log_hours(
     if request_key is None:
         db.add(entry)
         await db.flush()
-        return logged(entry, project.code, repeated=False, day_total=total)
+        return logged(entry, project.code, repeated=False, day_total=total, pause=facts.pause)
     try:
         async with db.begin_nested():
             db.add(entry)
@@ -213,8 +278,8 @@ async def log_hours(
         earlier = await entry_for_request(db, request_key)
         if earlier is None:
             raise
-        return logged(earlier, project.code, repeated=True, day_total=total - minutes)
-    return logged(entry, project.code, repeated=False, day_total=total)
+        return logged(earlier, project.code, repeated=True, day_total=total - minutes, pause=None)
+    return logged(entry, project.code, repeated=False, day_total=total, pause=facts.pause)
 
 
 async def own_entry(
@@ -249,19 +314,17 @@ async def edit_entry(
     entry = await own_entry(
         db, person=person, entry_id=entry_id, now=now, backdate_days=backdate_days
     )
-    await _check_cap(
-        db,
-        contractor_id=entry.contractor_id,
-        work_date=entry.work_date,
-        minutes=minutes,
-        excluding=entry.id,
+    code = await project_code(db, entry.project_id)
+    facts = await entry_facts(
+        db, person=person, code=code, work_date=entry.work_date, excluding=entry.id
     )
+    check_rules(facts, work_date=entry.work_date, minutes=minutes, zone=person.zone)
     entry.minutes = minutes
     if note is not None and note.strip():
         entry.note = note.strip()
     entry.updated_at = now
     await db.flush()
-    return entry_view(entry, await project_code(db, entry.project_id))
+    return entry_view(entry, code)
 
 
 async def delete_entry(

@@ -26,6 +26,7 @@ NOTE_LIMIT = 500
 REASON_LIMIT = 500
 CLIENT_LIMIT = 100
 TITLE_LIMIT = 200
+NAME_LIMIT = 200
 
 _NUMBER = r"[0-9]+(?:[.,][0-9]+)?|[.,][0-9]+"
 _HOUR_UNIT = r"h|hrs?|hours?"
@@ -325,14 +326,31 @@ def parse_entry_id(text: str) -> int:
     return int(match[1])
 
 
-def check_text(text: str, *, what: str, limit: int) -> str:
-    """Free text, stripped, refused when too long or holding a control character."""
+def check_text(text: str, *, what: str, limit: int, multiline: bool = False) -> str:
+    """Free text, stripped, refused when too long or holding a control character.
+
+    `multiline` lets line breaks through (a note typed in a form), nothing else.
+    """
     cleaned = text.strip()
+    if multiline:
+        cleaned = cleaned.replace("\r\n", "\n")
     if len(cleaned) > limit:
         raise InvalidInput(f"The {what} is {len(cleaned)} characters long; keep it to {limit}.")
-    if any(unicodedata.category(char) in _REFUSED_CATEGORIES for char in cleaned):
+    allowed = "\n" if multiline else ""
+    if any(
+        unicodedata.category(char) in _REFUSED_CATEGORIES and char not in allowed
+        for char in cleaned
+    ):
         raise InvalidInput(f"The {what} contains a control character; remove it.")
     return cleaned
+
+
+def clean_name(name: str | None) -> str | None:
+    """A display name a platform gave, without control characters and at most 200 long."""
+    if name is None:
+        return None
+    kept = "".join(c for c in name if unicodedata.category(c) not in _REFUSED_CATEGORIES)
+    return kept.strip()[:NAME_LIMIT] or None
 
 
 def parse_code(text: str) -> str:

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
 from bot.core.errors import InvalidInput, NotAllowed
+from bot.core.parsing import MAX_MINUTES, clean_name, parse_zone
 from bot.core.words import IdentityKey, Platform, Role
 from bot.db.models import Assignment, Contractor, HoursEntry, Identity
 
@@ -69,6 +70,12 @@ IDENTITY_WITH_CONTRACTOR = (
 CALLER_WITH_CONTRACTOR = IDENTITY_WITH_CONTRACTOR.with_for_update(key_share=True, of=Contractor)
 
 
+async def find_identity(db: AsyncSession, key: IdentityKey) -> Identity | None:
+    """The identity with its contractor, if pausebot has seen it."""
+    params = {"platform": key.platform, "external_id": key.external_id}
+    return (await db.execute(IDENTITY_WITH_CONTRACTOR, params)).scalar_one_or_none()
+
+
 async def ensure_identity(
     db: AsyncSession,
     *,
@@ -114,27 +121,32 @@ async def resolve(
     default_tz: str,
 ) -> Person:
     """The Person behind a caller, creating them on first sight and refreshing their name."""
+    key, name = caller.key, clean_name(caller.display_name)
     identity = await ensure_identity(
-        db,
-        platform=caller.platform,
-        external_id=caller.external_id,
-        now=now,
-        name=caller.display_name,
-        lock=True,
+        db, platform=key.platform, external_id=key.external_id, now=now, name=name, lock=True
     )
     contractor = identity.contractor
-    if caller.display_name and identity.display_name != caller.display_name:
+    if name and identity.display_name != name:
         if contractor.display_name in (identity.external_id, identity.display_name, None):
-            contractor.display_name = caller.display_name
-        identity.display_name = caller.display_name
-    if caller.tz and not contractor.tz:
+            contractor.display_name = name
+        identity.display_name = name
+    if caller.tz and not contractor.tz and known_zone(caller.tz):
         contractor.tz = caller.tz
     return Person(
         contractor=contractor,
-        identity=caller.key,
-        role=Role.ADMIN if caller.key in admins else Role(contractor.role),
+        identity=key,
+        role=Role.ADMIN if key in admins else Role(contractor.role),
         zone=ZoneInfo(contractor.tz or default_tz),
     )
+
+
+def known_zone(name: str) -> bool:
+    """Whether a time zone a platform reported is one pausebot can use."""
+    try:
+        parse_zone(name)
+    except InvalidInput:
+        return False
+    return True
 
 
 async def identity_keys(db: AsyncSession, contractor_id: int) -> list[IdentityKey]:
@@ -147,8 +159,32 @@ async def identity_keys(db: AsyncSession, contractor_id: int) -> list[IdentityKe
     return [IdentityKey(Platform(platform), external_id) for platform, external_id in rows]
 
 
-async def set_role(db: AsyncSession, *, contractor: Contractor, role: Role) -> None:
-    """Give a contractor a role."""
+async def set_role(
+    db: AsyncSession,
+    *,
+    contractor: Contractor,
+    role: Role,
+    actor: Contractor,
+    admins: list[IdentityKey],
+) -> None:
+    """Give a contractor a role; a bootstrap admin's comes from settings, and the last admin
+    keeps theirs."""
+    keys = await identity_keys(db, contractor.id)
+    if any(key in admins for key in keys):
+        raise InvalidInput(
+            f"{contractor.display_name} is an admin through PAUSEBOT_ADMINS; "
+            "change that setting to change their role."
+        )
+    if contractor.id == actor.id and role is not Role.ADMIN and not admins:
+        others = await db.execute(
+            select(Contractor.id)
+            .where(Contractor.role == Role.ADMIN, Contractor.id != actor.id)
+            .limit(1)
+        )
+        if others.first() is None:
+            raise InvalidInput(
+                "You are the last admin; make someone else admin before you change your own role."
+            )
     contractor.role = role
 
 
@@ -165,6 +201,7 @@ async def link(db: AsyncSession, *, contractors: list[Contractor], now: datetime
         raise InvalidInput(
             "Those identities are already one contractor; name at least two different people."
         )
+    await _refuse_days_over_cap(db, [keep.id, *other_ids])
     for other in others:
         if Role(other.role).rank > Role(keep.role).rank:
             keep.role = other.role
@@ -175,6 +212,23 @@ async def link(db: AsyncSession, *, contractors: list[Contractor], now: datetime
         )
     await _close_duplicate_assignments(db, contractor_id=keep.id, now=now)
     return keep
+
+
+async def _refuse_days_over_cap(db: AsyncSession, contractor_ids: list[int]) -> None:
+    """Refuse a merge that would put more than 24 h on a date, naming those dates."""
+    rows = await db.execute(
+        select(HoursEntry.work_date)
+        .where(HoursEntry.contractor_id.in_(contractor_ids), HoursEntry.deleted_at.is_(None))
+        .group_by(HoursEntry.work_date)
+        .having(func.sum(HoursEntry.minutes) > MAX_MINUTES)
+        .order_by(HoursEntry.work_date)
+    )
+    days = [day.isoformat() for day in rows.scalars()]
+    if days:
+        raise InvalidInput(
+            f"Linking them would put more than 24h on {', '.join(days)}; "
+            "delete or edit entries on those dates first."
+        )
 
 
 async def _close_duplicate_assignments(db: AsyncSession, *, contractor_id: int, now: datetime):

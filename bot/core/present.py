@@ -18,6 +18,7 @@ from bot.core.readmodels import (
     LoggedEntry,
     MyProject,
     MyProjects,
+    PauseOnDate,
     ProjectList,
     ProjectView,
     RoleSet,
@@ -214,14 +215,33 @@ def history(result: History) -> Message:
     )
 
 
+PAUSE_WORDING = {
+    PauseOnDate.WHOLE_DAY: (
+        "{code} is paused, so these hours were recorded as blocked hours: they are kept apart "
+        "from worked hours as your record for compensation."
+    ),
+    PauseOnDate.WHOLE_DAY_PAST: (
+        "{code} was paused all day on {day}, so these hours were recorded as blocked hours: "
+        "they are kept apart from worked hours as your record for compensation."
+    ),
+    PauseOnDate.BEGAN: (
+        "Recorded as worked hours: {code}'s pause began during {day}, and only a date paused "
+        "from start to end counts as blocked."
+    ),
+    PauseOnDate.ENDED: (
+        "Recorded as worked hours: {code}'s pause ended during {day}, and only a date paused "
+        "from start to end counts as blocked."
+    ),
+}
+
+
 def logged(entry: LoggedEntry) -> Message:
-    """A logged entry: blocked or worked, and the date's total."""
+    """A logged entry: blocked or worked and why, and the date's total."""
     when = entry.work_date.isoformat()
-    if entry.kind is HoursKind.BLOCKED:
-        text = (
-            f"{entry.project} is paused, so these hours were recorded as blocked hours: "
-            "they are kept apart from worked hours as your record for compensation."
-        )
+    if entry.pause is not None:
+        text = PAUSE_WORDING[entry.pause].format(code=entry.project, day=when)
+    elif entry.kind is HoursKind.BLOCKED:
+        text = PAUSE_WORDING[PauseOnDate.WHOLE_DAY_PAST].format(code=entry.project, day=when)
     else:
         text = "Recorded as worked hours."
     if entry.repeated:
@@ -394,6 +414,14 @@ def help_page(page: HelpPage) -> Message:
             rows=tuple((item.usage, item.summary) for item in page.commands),
         ),
     )
+
+
+def with_new_people(message: Message, created: list[str]) -> Message:
+    """The message with a line naming the people pausebot saw for the first time, if any."""
+    if not created:
+        return message
+    note = Field(name="New to pausebot", value=", ".join(f"@{key}" for key in created))
+    return message.model_copy(update={"fields": (*message.fields, note)})
 
 
 def internal_error(error_id: str) -> str:

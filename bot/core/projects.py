@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import announcements
 from bot.core.errors import InvalidInput, NotFound
+from bot.core.people import Person
 from bot.core.readmodels import Assigned, History, HistoryRow, ProjectView, Unassigned
-from bot.core.words import STATE_WORDING, IdentityKey, ProjectState
+from bot.core.words import STATE_WORDING, IdentityKey, ProjectState, Role, fold_name
 from bot.db.models import Assignment, Client, Contractor, Project, ProjectChannel, StatusChange
 
 
@@ -29,23 +30,44 @@ def view(project: Project) -> ProjectView:
     )
 
 
-async def get_project(db: AsyncSession, code: str, *, lock: bool = False) -> Project:
-    """The project with this code, or NotFound naming the nearest existing codes."""
+async def get_project(
+    db: AsyncSession, code: str, *, lock: bool = False, visible_to: Person | None = None
+) -> Project:
+    """The project with this code, or NotFound naming the nearest codes the caller may see.
+
+    A contractor (`visible_to` without the ops role) sees only projects they are or were on.
+    """
     query = select(Project).where(Project.code == code.upper())
     if lock:
         query = query.with_for_update(of=Project)
     project = (await db.execute(query)).scalar_one_or_none()
-    if project is not None:
+    mine = None if visible_to is None or visible_to.has(Role.OPS) else visible_to.contractor.id
+    if project is not None and (mine is None or await was_assigned(db, project.id, mine)):
         return project
-    codes = list((await db.execute(select(Project.code))).scalars())
-    near = difflib.get_close_matches(code.upper(), codes, n=3, cutoff=0.5)
+    codes = select(Project.code)
+    if mine is not None:
+        codes = codes.join(Assignment, Assignment.project_id == Project.id).where(
+            Assignment.contractor_id == mine
+        )
+    known = list(dict.fromkeys((await db.execute(codes)).scalars()))
+    near = difflib.get_close_matches(code.upper(), known, n=3, cutoff=0.5)
     if near:
         hint = "did you mean " + " or ".join(near) + "?"
-    elif codes:
+    elif known:
         hint = "type /project status to see your projects."
+    elif mine is not None:
+        hint = "you are not on any project yet; an admin assigns you with /project assign."
     else:
         hint = 'an admin creates one with /project add CODE "Client" "Title".'
-    raise NotFound(f"There is no project {code.upper()}; {hint}")
+    raise NotFound(f"There is no project {code.upper()}; {hint}", field="code")
+
+
+async def was_assigned(db: AsyncSession, project_id: int, contractor_id: int) -> bool:
+    """Whether the contractor is or ever was on the project."""
+    query = select(Assignment.id).where(
+        Assignment.project_id == project_id, Assignment.contractor_id == contractor_id
+    )
+    return (await db.execute(query.limit(1))).first() is not None
 
 
 async def add_project(
@@ -57,10 +79,10 @@ async def add_project(
     client_name, title = client_name.strip(), title.strip()
     if not client_name or not title:
         raise InvalidInput('Give a client and a title: /project add CODE "Client" "Title".')
-    query = select(Client).where(Client.name == client_name)
-    client = (await db.execute(query)).scalar_one_or_none()
+    key = fold_name(client_name)
+    client = (await db.execute(select(Client).where(Client.name_key == key))).scalar_one_or_none()
     if client is None:
-        client = Client(name=client_name)
+        client = Client(name=client_name, name_key=key)
         db.add(client)
         await db.flush()
     project = Project(

@@ -9,6 +9,7 @@ that SPEC.md fixes for `summary`, `impact`, `chat --json` and the rest: dates as
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
@@ -124,11 +125,21 @@ class EntryView(ReadModel):
     note: str
 
 
+class PauseOnDate(StrEnum):
+    """How a pause touched an entry's work date: why it is blocked, or why it is not."""
+
+    WHOLE_DAY = "whole_day"  # paused all that date, and still paused
+    WHOLE_DAY_PAST = "whole_day_past"  # paused all that date; the pause has ended since
+    BEGAN = "began"  # the pause began during that date: worked
+    ENDED = "ended"  # the pause ended during that date: worked
+
+
 class LoggedEntry(EntryView):
     """An entry `/hours log` recorded (or found, for a repeated request), and the day's total."""
 
     repeated: bool
     day_total_minutes: int
+    pause: PauseOnDate | None = None
 
 
 class DeletedEntry(EntryView):

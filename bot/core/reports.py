@@ -21,7 +21,7 @@ from bot.core.readmodels import (
     ProjectImpact,
 )
 from bot.core.timeline import Pause, day_bounds, local_date, project_pauses
-from bot.core.words import HoursKind, ProjectState
+from bot.core.words import HoursKind, ProjectState, fold_name
 from bot.db.models import Assignment, Client, HoursEntry, OutboxMessage, Project, StatusChange
 
 BASELINE_DATES = 14
@@ -217,7 +217,7 @@ async def impact_report(
     query = select(Project).join(Project.client).order_by(Client.name, Project.code)
     if subject:
         query = query.where(
-            or_(Project.code == subject.upper(), func.lower(Client.name) == subject.lower())
+            or_(Project.code == subject.upper(), Client.name_key == fold_name(subject))
         )
     projects = list((await db.execute(query)).scalars())
     if subject and not projects:

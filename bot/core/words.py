@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -80,10 +81,18 @@ _KEY = re.compile(rf"({'|'.join(Platform)}):({EXTERNAL_ID})")
 
 @dataclass(frozen=True, order=True)
 class IdentityKey:
-    """A chat account or channel on one platform, written `platform:id`."""
+    """A chat account or channel on one platform, written `platform:id`.
+
+    Console names are case-insensitive: `console:Alice` is `console:alice`.
+    """
 
     platform: Platform
     external_id: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "platform", Platform(self.platform))
+        if self.platform is Platform.CONSOLE:
+            object.__setattr__(self, "external_id", self.external_id.lower())
 
     @classmethod
     def parse(cls, text: str) -> IdentityKey:
@@ -95,3 +104,8 @@ class IdentityKey:
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.external_id}"
+
+
+def fold_name(name: str) -> str:
+    """The key a client name is matched by: `Über AI` and `über ai` are one client."""
+    return unicodedata.normalize("NFKC", name.strip()).casefold()

@@ -198,12 +198,13 @@ async def test_closed_project_takes_no_hours_after_closing(acme, say, clock):
 
 
 async def test_only_assigned_contractors_log(acme, say, database):
-    """Someone not assigned (or no longer) is refused and nothing changes."""
+    """Someone never on the project is told it is not theirs; someone unassigned, not assigned."""
     refused = await say("dave", "/hours log ACME 1h")
-    assert not refused.ok and "not assigned" in refused.text
+    assert not refused.ok and "There is no project ACME" in refused.text
     await say.ok("admin", "/project unassign ACME @bob")
     before = await snapshot(database)
-    assert not (await say("bob", "/hours log ACME 1h")).ok
+    refused = await say("bob", "/hours log ACME 1h")
+    assert not refused.ok and "not assigned to ACME" in refused.text
     assert await snapshot(database) == before
 
 
