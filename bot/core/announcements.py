@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import present
 from bot.core.message import Message
 from bot.core.readmodels import ProjectView
-from bot.core.words import IdentityKey, Platform, TargetType
+from bot.core.words import IdentityKey, MessageKind, Platform, TargetType
 from bot.db.models import Assignment, Identity, OutboxMessage, ProjectChannel, StatusChange
 
 
@@ -65,7 +65,7 @@ async def queue_state_change(
     recipients += [Recipient.channel(key) for key in ops_channels]
     return await queue(
         db,
-        kind="announcement",
+        kind=MessageKind.ANNOUNCEMENT,
         key=f"change:{change.id}",
         message=present.announcement(project, change.reason),
         recipients=recipients,
@@ -76,7 +76,7 @@ async def queue_state_change(
 async def queue(
     db: AsyncSession,
     *,
-    kind: str,
+    kind: MessageKind,
     key: str,
     message: Message,
     recipients: list[Recipient],

@@ -26,6 +26,8 @@ COLUMNS = (
     "created_at",
 )
 BATCH = 5000
+# A cell starting with one of these is a formula to a spreadsheet (OWASP: CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Batches = AsyncIterator[list[tuple]]
 
@@ -80,13 +82,20 @@ async def hours_batches(
         yield batch
 
 
+def csv_cell(value: object) -> object:
+    """A cell as a spreadsheet reads it safely: text that would start a formula gets a `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 async def csv_chunks(batches: Batches, *, include_deleted: bool = False) -> AsyncIterator[str]:
-    """CSV text: the header, then one chunk per batch of rows."""
+    """CSV text (RFC 4180 line ends, so a CR in a cell is quoted): the header, then the rows."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns(include_deleted))
     async for batch in batches:
-        writer.writerows(batch)
+        writer.writerows([csv_cell(value) for value in row] for row in batch)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

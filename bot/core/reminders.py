@@ -12,7 +12,7 @@ from bot.core import announcements, present
 from bot.core.projects import view
 from bot.core.runs import record_run
 from bot.core.timeline import local_date
-from bot.core.words import ProjectState
+from bot.core.words import MessageKind, ProjectState
 from bot.db.models import Project
 
 JOB = "pause_reminder"
@@ -41,7 +41,7 @@ async def queue_pause_reminders(
             continue
         queued += await announcements.queue(
             db,
-            kind="reminder",
+            kind=MessageKind.REMINDER,
             key=f"reminder:{project.code}:{due.isoformat()}",
             message=present.reminder(view(project), (today - paused_on).days + 1),
             recipients=await announcements.assigned_people(db, project.id),

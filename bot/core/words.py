@@ -68,6 +68,14 @@ class Platform(StrEnum):
     CONSOLE = "console"
 
 
+class MessageKind(StrEnum):
+    """Why pausebot sends an outgoing message."""
+
+    ANNOUNCEMENT = "announcement"
+    REMINDER = "reminder"
+    SUMMARY = "summary"
+
+
 class TargetType(StrEnum):
     """Whom an outgoing message goes to: one person (a DM) or a channel."""
 

@@ -10,6 +10,7 @@ from bot.core import announcements, present, reminders, reports
 from bot.core.announcements import Recipient
 from bot.core.clock import Clock
 from bot.core.runs import latest_tick, record_run
+from bot.core.words import MessageKind
 from bot.db.session import Database
 from bot.metrics import Metrics
 
@@ -60,7 +61,7 @@ class Jobs:
                 summary = await reports.daily_summary(db, day=day, zone=zone)
                 queued = await announcements.queue(
                     db,
-                    kind="summary",
+                    kind=MessageKind.SUMMARY,
                     key=f"summary:{day.isoformat()}",
                     message=present.summary(summary),
                     recipients=channels,
