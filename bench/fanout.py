@@ -89,7 +89,7 @@ def rows(contractors: int, start: datetime) -> dict[str, list[tuple]]:
     """One client, one active project, and every contractor with a Slack identity on it."""
     people = range(1, contractors + 1)
     tables: dict[str, list[tuple]] = {table: [] for table in COLUMNS}
-    tables["clients"] = [(1, "Fan-out Co")]
+    tables["clients"] = [(1, "Fan-out Co", "fan-out co")]
     tables["projects"] = [(1, "FAN", "Fan-out", 1, "active", None, None, start, start)]
     tables["contractors"] = [(c, f"Contractor {c}", None, "contractor", start) for c in people]
     tables["identities"] = [(c, "slack", user_id(c), f"Contractor {c}", c, start) for c in people]

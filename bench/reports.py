@@ -90,7 +90,7 @@ async def measure(engine: str, url: str, entries: int) -> None:
 
     async def summary():
         async with database.transaction() as db:
-            await reports.daily_summary(db, day=day, zone=zone)
+            await reports.daily_summary(db, day=day, zone=zone, now=now)
 
     async def impact():
         async with database.transaction() as db:

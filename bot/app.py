@@ -10,6 +10,7 @@ from contextlib import AsyncExitStack
 from datetime import timedelta
 
 from bot.adapters.console.chat import chat as console_chat
+from bot.adapters.console.chat import tolerant_stdio
 from bot.adapters.console.sender import ConsoleSender
 from bot.commands.runner import CommandRunner
 from bot.config import Settings
@@ -101,6 +102,20 @@ class Background:
                 await close()
 
 
+async def console_until(stopped: asyncio.Event, runner: CommandRunner, *, name: str) -> None:
+    """Chat in the terminal until end of input, `exit`, or a stop signal."""
+    tolerant_stdio()
+    me = IdentityKey(Platform.CONSOLE, name)
+    print(f"pausebot console as {me}. Type /help; Ctrl-D or exit quits.", flush=True)
+    talking = asyncio.create_task(console_chat(runner, name=name))
+    signalled = asyncio.create_task(stopped.wait())
+    await asyncio.wait((talking, signalled), return_when=asyncio.FIRST_COMPLETED)
+    signalled.cancel()
+    talking.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await talking
+
+
 async def run_app(settings: Settings, *, console_name: str) -> None:
     """Run until stopped: platform adapters when configured, else the console."""
     console = not (settings.slack_enabled or settings.discord_enabled)
@@ -142,8 +157,8 @@ async def run_app(settings: Settings, *, console_name: str) -> None:
         )
         background.start()
         stack.push_async_callback(background.stop)
+        stopped = stop_event()
         if console:
-            print(f"pausebot console as console:{console_name}. Type /help; Ctrl-D quits.")
-            await console_chat(runner, name=console_name)
+            await console_until(stopped, runner, name=console_name)
         else:
-            await stop_event().wait()
+            await stopped.wait()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import json
 import logging
@@ -15,18 +16,22 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy import select
 
 from bot.adapters.console.chat import chat as console_chat
+from bot.adapters.console.chat import tolerant_stdio
 from bot.adapters.console.render import message_text
 from bot.commands.runner import CommandRunner
 from bot.config import ConfigError, Settings, load_settings
 from bot.core import export, present, reports
 from bot.core.clock import SystemClock
-from bot.core.errors import PausebotError
+from bot.core.errors import InvalidInput, NotFound, PausebotError
 from bot.core.message import Message
 from bot.core.parsing import parse_date
 from bot.core.readmodels import ReadModel
 from bot.core.timeline import local_date
+from bot.core.words import IdentityKey, Platform, Role
+from bot.db.models import Client, Contractor
 from bot.db.session import Database
 
 log = logging.getLogger("bot")
@@ -91,6 +96,13 @@ def with_database(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
     return wrapper
 
 
+async def has_admin(database: Database) -> bool:
+    """Whether anyone holds the admin role in the database."""
+    async with database.transaction() as session:
+        found = await session.execute(select(Contractor.id).where(Contractor.role == Role.ADMIN))
+        return found.first() is not None
+
+
 def team_date(text: str | None, settings: Settings) -> date | None:
     """A date option read in the team's time zone; None when not given."""
     if text is None:
@@ -115,6 +127,7 @@ def report_output(data: ReadModel, message: Message, fmt: str) -> str:
 
 
 @click.group()
+@click.version_option(package_name="pausebot")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail to standard error.")
 def main(verbose: bool) -> None:
     """pausebot: the Slack and Discord bot for contractors whose projects are paused."""
@@ -129,7 +142,8 @@ def run(name: str | None) -> None:
 
     settings = settings_or_exit()
     name = check_name(name or getpass.getuser() or "you")
-    asyncio.run(run_app(settings, console_name=name))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_app(settings, console_name=name))
 
 
 @main.command()
@@ -139,16 +153,25 @@ def chat(name: str, as_json: bool) -> None:
     """Chat from standard input, one command a line; never delivers or schedules."""
     settings = settings_or_exit()
     check_name(name)
+    tolerant_stdio()
 
     async def main() -> None:
         database = await open_database(settings)
         runner = CommandRunner(database=database, settings=settings, clock=SystemClock())
         try:
+            if not settings.PAUSEBOT_ADMINS and not await has_admin(database):
+                me = IdentityKey(Platform.CONSOLE, name)
+                click.echo(
+                    f"pausebot: nobody is admin yet; to make {me} admin, "
+                    f"start chat with PAUSEBOT_ADMINS={me}",
+                    err=True,
+                )
             await console_chat(runner, name=name, as_json=as_json)
         finally:
             await database.dispose()
 
-    asyncio.run(main())
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
 
 
 @main.group()
@@ -186,8 +209,18 @@ async def demo(settings: Settings, database: Database) -> None:
 async def summary(settings: Settings, database: Database, day: str | None, fmt: str) -> None:
     """The daily summary for a date (default: yesterday in PAUSEBOT_TZ)."""
     chosen = team_date(day or "yesterday", settings)
+    today = local_date(SystemClock().now(), settings.tz)
+    if chosen > today:
+        raise InvalidInput(f"--date {chosen} is in the future; give {today} or an earlier date.")
     async with database.transaction() as session:
-        data = await reports.daily_summary(session, day=chosen, zone=settings.tz)
+        data = await reports.daily_summary(
+            session,
+            day=chosen,
+            zone=settings.tz,
+            now=SystemClock().now(),
+            summary_time=settings.SUMMARY_TIME,
+            nudge_days=settings.UPDATE_NUDGE_DAYS,
+        )
     click.echo(report_output(data, present.summary(data), fmt))
 
 
@@ -206,15 +239,28 @@ async def impact(
     fmt: str,
 ) -> None:
     """The impact report per client and project."""
+    start, end = team_date(first, settings), team_date(last, settings)
+    if start and end and start > end:
+        raise InvalidInput(f"--from {start} is after --to {end}; give the earlier date first.")
     async with database.transaction() as session:
-        data = await reports.impact_report(
-            session,
-            zone=settings.tz,
-            now=SystemClock().now(),
-            subject=client,
-            first=team_date(first, settings),
-            last=team_date(last, settings),
-        )
+        try:
+            data = await reports.impact_report(
+                session,
+                zone=settings.tz,
+                now=SystemClock().now(),
+                subject=client,
+                first=start,
+                last=end,
+            )
+        except NotFound:
+            names = (await session.execute(select(Client.name).order_by(Client.name))).scalars()
+            known = ", ".join(f'"{name}"' for name in names)
+            hint = (
+                f"the clients are {known}, or give a project code"
+                if known
+                else "there are none yet"
+            )
+            raise InvalidInput(f"There is no client or project {client!r}; {hint}.") from None
     click.echo(report_output(data, present.impact(data), fmt))
 
 

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     OPS_CHANNELS: Annotated[list[IdentityKey], NoDecode] = Field(default_factory=list)
     SUMMARY_TIME: time = time(9, 0)
     PAUSE_REMINDER_DAYS: int = Field(default=3, ge=1, le=365)
+    UPDATE_NUDGE_DAYS: int = Field(default=2, ge=1, le=365)
     HOURS_BACKDATE_DAYS: int = Field(default=14, ge=0, le=3650)
     SLACK_BOT_TOKEN: str | None = None
     SLACK_SIGNING_SECRET: str | None = None

@@ -1,11 +1,14 @@
 """The `pausebot` command line driven as a subprocess, as scripts use it."""
 
 import csv
+import importlib.metadata
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,18 +16,22 @@ import pytest
 pytestmark = pytest.mark.filterwarnings("ignore")
 
 
-def pausebot(*args: str, url: str, stdin: str = "", cwd: Path | None = None, **env: str):
-    """Run `python -m bot ARGS` with a database URL and extra settings."""
+def environ(url: str, **env: str) -> dict[str, str]:
+    """The environment for a pausebot process: this database, console:admin admin, no tokens."""
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("PAUSEBOT_", "SLACK_", "DISCORD_"))
     }
-    environment |= {"DATABASE_URL": url, "PAUSEBOT_ADMINS": "console:admin"} | env
+    return environment | {"DATABASE_URL": url, "PAUSEBOT_ADMINS": "console:admin"} | env
+
+
+def pausebot(*args: str, url: str, stdin: str = "", cwd: Path | None = None, **env: str):
+    """Run `python -m bot ARGS` with a database URL and extra settings."""
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
         capture_output=True,
         text=True,
-        env=environment,
+        env=environ(url, **env),
         cwd=cwd,
         timeout=120,
         check=False,
@@ -147,6 +154,8 @@ async def test_summary_and_impact_json(database_url, tmp_path):
         (("summary", "--date", "someday"), 1),
         (("export", "hours", "--from", "2026-02-30"), 1),
         (("export", "hours", "--from", "2026-03-02", "--to", "2026-03-01"), 1),
+        (("impact", "--from", "2026-03-02", "--to", "2026-03-01"), 1),
+        (("summary", "--date", str(datetime.now(UTC).date() + timedelta(days=2))), 1),
         (("summary", "--format", "xml"), 2),
         (("export", "hours", "--bogus"), 2),
         (("frobnicate",), 2),
@@ -193,6 +202,19 @@ async def test_db_upgrade_and_demo_on_a_new_database(tmp_path):
     assert all(p["estimated_lost_minutes"] > 0 for p in paused)
 
 
+async def test_demo_entries_come_from_their_contractors_with_real_notes(tmp_path):
+    """Each demo entry is logged from its contractor's own identity, with varied notes."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert pausebot("demo", url=url).returncode == 0
+    entries = json.loads(pausebot("export", "hours", "--format", "json", url=url).stdout)
+    assert all(e["identity"] == f"console:{e['contractor'].lower()}" for e in entries)
+    notes = [e["note"] for e in entries]
+    assert "demo" not in notes and len(set(notes)) > 20
+    assert {e["note"] for e in entries if e["kind"] == "blocked"}.isdisjoint(
+        e["note"] for e in entries if e["kind"] == "worked"
+    )
+
+
 async def test_run_console_answers_and_announces_once(database_url, tmp_path):
     """`pausebot run` with no tokens is the console: it answers and prints each DM once."""
     lines = [*SETUP, "/project pause ACME client incident", "/project status"]
@@ -209,3 +231,94 @@ async def test_run_console_answers_and_announces_once(database_url, tmp_path):
     assert "Paused ACME" in done.stdout
     assert done.stdout.count("[@bob] ACME is paused") == 1
     assert done.stdout.count("[@admin] ACME is paused") == 1
+
+
+def test_version_prints_the_package_version(database_url):
+    """`pausebot --version` prints the installed package's version."""
+    done = pausebot("--version", url=database_url)
+    assert done.returncode == 0
+    assert importlib.metadata.version("pausebot") in done.stdout
+
+
+async def test_impact_for_an_unknown_client_names_the_clients(database_url, tmp_path):
+    """An unknown --client is refused with the known clients, not a chat command."""
+    chat_json(database_url, "admin", *SETUP, tmp_path=tmp_path)
+    done = pausebot("impact", "--client", "acme ai inc", url=database_url)
+    assert done.returncode == 1
+    assert '"Acme AI"' in done.stderr and "/project" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("word", ["exit", "QUIT", "  Exit  "])
+async def test_chat_exit_and_quit_end_the_session(database_url, tmp_path, word):
+    """exit or quit, in any case, answers once and stops reading."""
+    done = pausebot(
+        "chat", "--as", "admin", "--json", url=database_url, stdin=f"/help\n{word}\n/help\n"
+    )
+    assert done.returncode == 0, done.stderr
+    replies = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(replies) == 2
+    assert replies[1]["ok"] is True and replies[1]["text"] == "Goodbye."
+
+
+async def test_chat_refuses_a_line_that_is_not_a_command(database_url, tmp_path):
+    """A line without `/` gets one sentence saying commands start with / and how to quit."""
+    (reply,) = chat_json(database_url, "admin", "status", tmp_path=tmp_path)
+    assert reply["ok"] is False
+    assert "/project status" in reply["text"] and "Ctrl-D" in reply["text"]
+    assert reply["text"].count(". ") == 0 and reply["text"].endswith(".")
+
+
+async def test_chat_survives_invalid_utf8_in_a_strict_locale(database_url, tmp_path):
+    """Invalid UTF-8 on standard input is refused as a line; every line gets one JSON object."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--as", "x", "--json"],
+        input=b"/hours log X 1h caf\xff\n/hours log caf\xff 1h\n/help\n",
+        capture_output=True,
+        env=environ(database_url, PYTHONIOENCODING="utf-8", LC_ALL="C.UTF-8"),
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    replies = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert [reply["ok"] for reply in replies] == [False, False, True]
+
+
+async def test_chat_names_are_case_insensitive(database_url, tmp_path):
+    """`chat --as Alice` is console:alice."""
+    chat_json(database_url, "admin", *SETUP, "/project assign ACME @alice", tmp_path=tmp_path)
+    chat_json(database_url, "Alice", "/hours log ACME 1h yesterday", tmp_path=tmp_path)
+    entries = json.loads(pausebot("export", "hours", "--format", "json", url=database_url).stdout)
+    assert [entry["identity"] for entry in entries] == ["console:admin", "console:alice"]
+
+
+async def test_chat_says_how_to_become_admin_when_nobody_is(database_url, tmp_path):
+    """With no PAUSEBOT_ADMINS and no admin, chat says on standard error how to become one."""
+    done = pausebot(
+        "chat", "--as", "Root", "--json", url=database_url, stdin="/help\n", PAUSEBOT_ADMINS=""
+    )
+    assert done.returncode == 0, done.stderr
+    assert "PAUSEBOT_ADMINS=console:root" in done.stderr
+    assert [json.loads(line)["ok"] for line in done.stdout.splitlines()] == [True]
+    assert "PAUSEBOT_ADMINS" not in pausebot("chat", "--as", "root", url=database_url).stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+async def test_run_console_stops_on_a_signal_without_enter(database_url, tmp_path, sig):
+    """Ctrl-C or SIGTERM stops `pausebot run` at once, though standard input stays open."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--as", "Admin"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environ(database_url, HTTP_PORT="0"),
+        cwd=tmp_path,
+    )
+    try:
+        assert "pausebot console as console:admin." in process.stdout.readline().decode()
+        process.send_signal(sig)
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()
+        process.communicate()

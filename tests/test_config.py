@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.core.words import IdentityKey
 
 
 def test_defaults(monkeypatch):
@@ -53,7 +54,9 @@ def test_lists_and_times_parse_from_the_environment(monkeypatch):
 def test_identity_lists_round_trip(identities):
     """Any list of identities written comma-separated reads back the same."""
     settings = load_settings(_env_file=None, PAUSEBOT_ADMINS=",".join(identities))
-    assert [str(key) for key in settings.PAUSEBOT_ADMINS] == identities
+    assert [str(key) for key in settings.PAUSEBOT_ADMINS] == [
+        str(IdentityKey.parse(identity)) for identity in identities
+    ]
 
 
 @pytest.mark.parametrize(

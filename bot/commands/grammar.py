@@ -7,13 +7,14 @@ value skips the first two and goes straight to `convert`, which takes already-ty
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from typing import Any
 
-from bot.commands.params import ME, Kind, Param, PersonRef
+from bot.commands.params import ME, Kind, Param, PersonRef, When
 from bot.core.errors import InvalidInput, PausebotError
 from bot.core.parsing import (
     check_text,
@@ -26,11 +27,13 @@ from bot.core.parsing import (
     parse_entry_id,
     parse_identity,
     parse_zone,
+    shown,
     take_date,
     take_duration,
 )
 from bot.core.words import IdentityKey, Platform
 
+CLOCK = re.compile(r"([01]?[0-9]|2[0-3]):[0-5][0-9]")
 OPENING_QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»"}
 
 
@@ -150,12 +153,17 @@ def take_keyword(param: Param, words: list[str], reading: Reading) -> tuple[list
         if words[index].lower() != keyword:
             continue
         after, today = words[index + 1 :], reading.today_for(param)
+        if param.kind is Kind.WHEN and len(after) > 1 and CLOCK.fullmatch(after[-1]):
+            after, at = after[:-1], clock_time(after[-1])
+        else:
+            at = None
         with about(param):
             if len(after) == 1:
-                return words[:index], parse_date(after[0], today, ahead=param.ahead)
-            found, rest = take_date(after, today, ahead=param.ahead)
+                found, rest = parse_date(after[0], today, ahead=param.ahead), []
+            else:
+                found, rest = take_date(after, today, ahead=param.ahead)
         if found is not None and not rest:
-            return words[:index], found
+            return words[:index], When(found, at) if param.kind is Kind.WHEN else found
         break
     return words, None
 
@@ -200,6 +208,22 @@ def as_date(param: Param, raw: date | str, reading: Reading, _usage: str) -> dat
     return parse_date(raw, reading.today_for(param), ahead=param.ahead)
 
 
+def as_when(param: Param, raw: When | str, reading: Reading, _usage: str) -> When:
+    """A date with an optional `HH:MM`, from text like `2026-12-20 15:00`, or as given."""
+    if isinstance(raw, When):
+        return raw
+    words = split_words(raw)
+    at = clock_time(words.pop()) if len(words) > 1 and CLOCK.fullmatch(words[-1]) else None
+    day = parse_date(" ".join(words), reading.today_for(param), ahead=param.ahead)
+    return When(day, at)
+
+
+def clock_time(text: str) -> time:
+    """`HH:MM` on a 24-hour clock."""
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
 def as_person(_param: Param, raw: PersonRef | str, reading: Reading, _usage: str) -> PersonRef:
     """A person, from a mention, `@name`, `@platform:id` or `@me`, or as given."""
     if isinstance(raw, PersonRef):
@@ -209,7 +233,8 @@ def as_person(_param: Param, raw: PersonRef | str, reading: Reading, _usage: str
     key = parse_identity(raw, reading.platform)
     if key is None:
         raise InvalidInput(
-            f"{raw!r} is not a person; name people like @name, <@U024BE7LH> or @slack:U024BE7LH."
+            f"{shown(raw)} is not a person; name people like @name, <@U024BE7LH> or "
+            "@slack:U024BE7LH."
         )
     return PersonRef(key=key, name=clean_name(mention_name(raw)))
 
@@ -228,7 +253,7 @@ def as_channel(_param: Param, raw: IdentityKey | str, reading: Reading, _usage: 
         return raw
     key = parse_channel(raw, reading.platform)
     if key is None:
-        raise InvalidInput(f"{raw!r} is not a channel; write #channel or #slack:C0123.")
+        raise InvalidInput(f"{shown(raw)} is not a channel; write #channel or #slack:C0123.")
     return key
 
 
@@ -236,7 +261,7 @@ def as_choice(param: Param, raw: str, _reading: Reading, usage: str) -> str:
     """One of the parameter's choices, in lower case."""
     word = raw.strip().lower()
     if word not in param.choices:
-        raise InvalidInput(f"{raw.strip()!r} is not a {param.public_name}; type {usage}.")
+        raise InvalidInput(f"{shown(raw)} is not a {param.public_name}; type {usage}.")
     return word
 
 
@@ -264,4 +289,5 @@ CONVERTERS = {
     Kind.CHOICE: as_choice,
     Kind.ENTRY_ID: as_entry_id,
     Kind.ZONE: as_zone,
+    Kind.WHEN: as_when,
 }

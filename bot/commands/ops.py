@@ -27,7 +27,14 @@ DATE_HELP = "today, yesterday, a weekday or YYYY-MM-DD"
 async def summary(ctx: Context, *, date: date | None) -> Reply:
     """The daily summary for a date in the team's time zone."""
     day = date or ctx.team_today - timedelta(days=1)
-    result = await reports.daily_summary(ctx.db, day=day, zone=ctx.settings.tz)
+    result = await reports.daily_summary(
+        ctx.db,
+        day=day,
+        zone=ctx.settings.tz,
+        now=ctx.now,
+        summary_time=ctx.settings.SUMMARY_TIME,
+        nudge_days=ctx.settings.UPDATE_NUDGE_DAYS,
+    )
     return Reply.of(result, present.summary(result))
 
 

@@ -4,6 +4,7 @@ are all derived from these declarations."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, time
 from enum import StrEnum
 
 from bot.core.parsing import NOTE_LIMIT
@@ -26,6 +27,7 @@ class Kind(StrEnum):
     CHOICE = "choice"  # one of a fixed set of words
     ENTRY_ID = "entry_id"  # an hours entry's id
     ZONE = "zone"  # an IANA time zone
+    WHEN = "when"  # a date and an optional HH:MM, like `2026-12-20 15:00`
 
 
 REST_KINDS = frozenset({Kind.SUBJECT, Kind.PEOPLE, Kind.TEXT})
@@ -111,3 +113,11 @@ class PersonRef:
 
 
 ME = PersonRef(key=None)
+
+
+@dataclass(frozen=True)
+class When:
+    """A date, and a time of day when one was given (`next 2026-12-20 15:00`)."""
+
+    day: date
+    at: time | None = None

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from bot.commands.base import Context, command
-from bot.commands.params import Kind, Param, PersonRef
+from bot.commands.params import Kind, Param, PersonRef, When
 from bot.commands.reply import Reply
-from bot.core import present, projects, status
+from bot.core import present, projects, status, updates
 from bot.core.errors import InvalidInput
 from bot.core.parsing import CLIENT_LIMIT, TITLE_LIMIT
 from bot.core.readmodels import ChannelSet, ProjectList, StateChanged
@@ -98,13 +98,27 @@ async def change_state(
     reason: str | None,
     until: date | None = None,
 ) -> Reply:
-    """Pause, resume or close, and say how many messages were queued."""
+    """Pause, resume or close, and say how many messages were queued.
+
+    A pause of a paused project changes its reason or expected resume, as an update.
+    """
     project = await ctx.project(code, lock=True)
     if until is not None and until <= ctx.today:
         raise InvalidInput(
             f"The expected resume date {until.isoformat()} has passed; give a later date.",
             field="until",
         )
+    if to_state is ProjectState.PAUSED and project.state == ProjectState.PAUSED:
+        posted = await updates.change_pause(
+            ctx.db,
+            project=project,
+            actor=ctx.person.contractor,
+            reason=reason or "",
+            expected_resume=until,
+            now=ctx.now,
+            ops_channels=ctx.settings.OPS_CHANNELS,
+        )
+        return Reply.of(posted, present.update_posted(posted))
     done = await projects.change_state(
         ctx.db,
         project=project,
@@ -149,6 +163,46 @@ async def change_state(
 async def pause(ctx: Context, *, code: str, reason: str, until: date | None) -> Reply:
     """Pause a project."""
     return await change_state(ctx, code, ProjectState.PAUSED, reason, until)
+
+
+@command(
+    "project",
+    "update",
+    role=Role.ADMIN,
+    summary="an update to everyone concerned; next promises when the next one comes",
+    params=(
+        CODE,
+        Param("text", Kind.TEXT, "What is known, what to do", label="TEXT…", what="update"),
+        Param(
+            "next",
+            Kind.WHEN,
+            "When the next update comes: a date, and a time like 15:00",
+            optional=True,
+            keyword="next",
+            label="[next DATE [HH:MM]]",
+            ahead=True,
+            team=True,
+        ),
+    ),
+    public=True,
+    slow=True,
+)
+async def update(ctx: Context, *, code: str, text: str, next: When | None) -> Reply:
+    """Post an update on a project to everyone a pause reaches."""
+    project = await ctx.project(code, lock=True)
+    promised = None
+    if next is not None:
+        promised = updates.promise_instant(next.day, next.at, ctx.settings.tz)
+    posted = await updates.post_update(
+        ctx.db,
+        project=project,
+        actor=ctx.person.contractor,
+        text=text,
+        next_update_at=promised,
+        now=ctx.now,
+        ops_channels=ctx.settings.OPS_CHANNELS,
+    )
+    return Reply.of(posted, present.update_posted(posted))
 
 
 @command(
@@ -248,5 +302,9 @@ async def channel(ctx: Context, *, code: str, channel: IdentityKey) -> Reply:
 )
 async def history(ctx: Context, *, code: str) -> Reply:
     """A project's status history, newest first."""
-    result = await projects.history(ctx.db, project=await ctx.project(code))
+    project = await ctx.project(code)
+    result = await projects.history(ctx.db, project=project)
+    result = result.model_copy(
+        update={"updates": await updates.project_updates(ctx.db, project.id)}
+    )
     return Reply.of(result, present.history(result))

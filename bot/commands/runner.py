@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.core import present
 from bot.core.clock import Clock
 from bot.core.errors import NotAllowed, NotFound, PausebotError
+from bot.core.parsing import shown
 from bot.core.people import Caller, Person, resolve
 from bot.core.projects import assigned_projects, list_projects
 from bot.core.readmodels import CommandHelp, HelpPage
@@ -57,7 +58,9 @@ def unknown_reply(group: str, name: str) -> Reply:
     typed = f"/{group} {name}".strip()
     near = difflib.get_close_matches(typed, [cmd.path for cmd in COMMANDS.values()], 2, 0.6)
     hint = f"did you mean {' or '.join(near)}?" if near else "type /help to see your commands."
-    return Reply.error(f"There is no command {typed}; {hint}", kind=ErrorKind.UNKNOWN_COMMAND)
+    return Reply.error(
+        f"There is no command {shown(typed)}; {hint}", kind=ErrorKind.UNKNOWN_COMMAND
+    )
 
 
 def from_words(words: list[str]) -> ReadValues:

@@ -50,6 +50,24 @@ async def project_channels(db: AsyncSession, project_id: int) -> list[Recipient]
     return [Recipient(Platform(platform), TargetType.CHANNEL, target) for platform, target in rows]
 
 
+async def announce(
+    db: AsyncSession,
+    *,
+    kind: MessageKind,
+    project_id: int,
+    key: str,
+    message: Message,
+    now: datetime,
+    ops_channels: list[IdentityKey],
+) -> int:
+    """Queue a message to everyone concerned with a project: a DM to every identity of every
+    assigned contractor, a post in the project's channels and in the ops channels."""
+    recipients = await assigned_people(db, project_id)
+    recipients += await project_channels(db, project_id)
+    recipients += [Recipient.channel(channel) for channel in ops_channels]
+    return await queue(db, kind=kind, key=key, message=message, recipients=recipients, now=now)
+
+
 async def queue_state_change(
     db: AsyncSession,
     *,
@@ -59,17 +77,15 @@ async def queue_state_change(
     now: datetime,
     ops_channels: list[IdentityKey],
 ) -> int:
-    """Queue a DM to every assigned contractor's identities and a post in every channel."""
-    recipients = await assigned_people(db, project_id)
-    recipients += await project_channels(db, project_id)
-    recipients += [Recipient.channel(key) for key in ops_channels]
-    return await queue(
+    """Announce a pause, resume or close to everyone concerned."""
+    return await announce(
         db,
         kind=MessageKind.ANNOUNCEMENT,
+        project_id=project_id,
         key=f"change:{change.id}",
         message=present.announcement(project, change.reason),
-        recipients=recipients,
         now=now,
+        ops_channels=ops_channels,
     )
 
 

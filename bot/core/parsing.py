@@ -84,8 +84,8 @@ DATE_HINT = (
 AHEAD_HINT = "write tomorrow, a weekday like fri, Dec 3 or a date like 2026-03-02"
 
 
-def _shown(text: str) -> str:
-    """Text quoted for a message: stripped, escaped and cut to a readable length."""
+def shown(text: str) -> str:
+    """Input quoted in a refusal: stripped, escaped (no control characters) and cut short."""
     raw = text.strip()
     if len(raw) > _SHOWN_LENGTH:
         return repr(raw[:_SHOWN_LENGTH] + "…")
@@ -112,11 +112,11 @@ def parse_duration(text: str) -> int:
     """Minutes in a duration such as `2h`, `1.5h`, `90 min`, `1h30m`, `2h 15m` or `1:30`."""
     minutes = _duration_value(text)
     if minutes is None:
-        raise InvalidInput(f"{_shown(text)} is not a duration: {DURATION_HINT}.")
+        raise InvalidInput(f"{shown(text)} is not a duration: {DURATION_HINT}.")
     if minutes != minutes.to_integral_value():
-        raise InvalidInput(f"{_shown(text)} is not a whole number of minutes: {DURATION_HINT}.")
+        raise InvalidInput(f"{shown(text)} is not a whole number of minutes: {DURATION_HINT}.")
     if not 1 <= minutes <= MAX_MINUTES:
-        raise InvalidInput(f"{_shown(text)} is out of range: a duration is from 1m to 24h.")
+        raise InvalidInput(f"{shown(text)} is out of range: a duration is from 1m to 24h.")
     return int(minutes)
 
 
@@ -192,7 +192,7 @@ def _shift(today: date, days: int, text: str, hint: str) -> date:
     try:
         return today + timedelta(days=days)
     except OverflowError:
-        raise InvalidInput(f"{_shown(text)} is not a date: {hint}.") from None
+        raise InvalidInput(f"{shown(text)} is not a date: {hint}.") from None
 
 
 def _written_date(text: str, year: int, month: int, day: int, hint: str) -> date:
@@ -200,16 +200,16 @@ def _written_date(text: str, year: int, month: int, day: int, hint: str) -> date
     try:
         written = date(year, month, day)
     except ValueError:
-        raise InvalidInput(f"{_shown(text)} is not a real date: {hint}.") from None
+        raise InvalidInput(f"{shown(text)} is not a real date: {hint}.") from None
     if not FIRST_DATE <= written <= LAST_DATE:
-        raise InvalidInput(f"{_shown(text)} is outside 2000-01-01 to 2999-12-31: {hint}.")
+        raise InvalidInput(f"{shown(text)} is outside 2000-01-01 to 2999-12-31: {hint}.")
     return written
 
 
 def _month_day_date(text: str, month: int, day: int, today: date, ahead: bool, hint: str) -> date:
     """The latest such date up to today, or with ahead the next one after today (within a year)."""
     if not 1 <= day <= monthrange(2000, month)[1]:
-        raise InvalidInput(f"{_shown(text)} is not a real date: {hint}.")
+        raise InvalidInput(f"{shown(text)} is not a real date: {hint}.")
     for year in (today.year, today.year + 1) if ahead else (today.year, today.year - 1):
         try:
             candidate = date(year, month, day)
@@ -218,7 +218,7 @@ def _month_day_date(text: str, month: int, day: int, today: date, ahead: bool, h
         if (candidate > today) if ahead else (candidate <= today):
             return candidate
     where = "coming" if ahead else "past"
-    raise InvalidInput(f"{_shown(text)} does not fall in the {where} year: {hint}.")
+    raise InvalidInput(f"{shown(text)} does not fall in the {where} year: {hint}.")
 
 
 def _numeric_refusal(text: str, phrase: str, today: date) -> InvalidInput | None:
@@ -239,7 +239,7 @@ def _numeric_refusal(text: str, phrase: str, today: date) -> InvalidInput | None
             readings.append(reading.isoformat())
     if not readings:
         return None
-    return InvalidInput(f"{_shown(text)} is ambiguous: write {' or '.join(readings)}.")
+    return InvalidInput(f"{shown(text)} is ambiguous: write {' or '.join(readings)}.")
 
 
 def parse_date(text: str, today: date, *, ahead: bool = False) -> date:
@@ -255,7 +255,7 @@ def parse_date(text: str, today: date, *, ahead: bool = False) -> date:
         return _shift(today, -1, text, hint)
     if phrase == "tomorrow":
         if not ahead:
-            raise InvalidInput(f"{_shown(text)} is in the future: {hint}.")
+            raise InvalidInput(f"{shown(text)} is in the future: {hint}.")
         return _shift(today, 1, text, hint)
     if match := _ISO.fullmatch(phrase):
         return _written_date(text, int(match[1]), int(match[2]), int(match[3]), hint)
@@ -265,12 +265,12 @@ def parse_date(text: str, today: date, *, ahead: bool = False) -> date:
         return _shift(today, -((today.weekday() - weekday) % 7), text, hint)
     if len(words) == 2 and words[0] == "last" and (weekday := _weekday(words[1])) is not None:
         if ahead:
-            raise InvalidInput(f"{_shown(text)} is in the past, but this date lies ahead: {hint}.")
+            raise InvalidInput(f"{shown(text)} is in the past, but this date lies ahead: {hint}.")
         return _shift(today, -((today.weekday() - weekday - 1) % 7 + 1), text, hint)
     if len(words) == 2 and (month_day := _month_and_day(*words)):
         return _month_day_date(text, *month_day, today, ahead, hint)
     raise _numeric_refusal(text, phrase, today) or InvalidInput(
-        f"{_shown(text)} is not a date: {hint}."
+        f"{shown(text)} is not a date: {hint}."
     )
 
 
@@ -321,7 +321,7 @@ def parse_entry_id(text: str) -> int:
     match = _ENTRY_ID.fullmatch(text.strip())
     if match is None or int(match[1]) == 0:
         raise InvalidInput(
-            f"{_shown(text)} is not an entry id; type /hours week to see your entry ids."
+            f"{shown(text)} is not an entry id; type /hours week to see your entry ids."
         )
     return int(match[1])
 
@@ -358,7 +358,7 @@ def parse_code(text: str) -> str:
     code = text.strip().upper()
     if not CODE_RE.fullmatch(code):
         raise InvalidInput(
-            f"{text.strip()!r} is not a project code: use 2 to 32 letters, digits or dashes, "
+            f"{shown(text)} is not a project code: use 2 to 32 letters, digits or dashes, "
             "like ACME-LABEL."
         )
     return code
@@ -371,7 +371,8 @@ def parse_zone(text: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(
-            f"{name!r} is not a time zone: use an IANA name like Europe/Paris or America/New_York."
+            f"{shown(name)} is not a time zone: use an IANA name like Europe/Paris or "
+            "America/New_York."
         ) from None
     return name
 

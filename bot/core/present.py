@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.core.message import Field, Message, Table
 from bot.core.parsing import format_minutes as minutes
 from bot.core.readmodels import (
@@ -18,12 +20,16 @@ from bot.core.readmodels import (
     LoggedEntry,
     MyProject,
     MyProjects,
+    OverdueUpdate,
+    OverdueWhy,
     PauseOnDate,
     ProjectList,
     ProjectView,
     RoleSet,
     StateChanged,
     Unassigned,
+    UpdatePosted,
+    UpdateView,
     Week,
     ZoneSet,
 )
@@ -55,12 +61,44 @@ def project_fields(project: ProjectView) -> tuple[Field, ...]:
     return tuple(fields)
 
 
+def at_minute(at: datetime) -> str:
+    """An instant as `2026-03-04 10:00 UTC`."""
+    return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def update_fields(update: UpdateView | None) -> tuple[Field, ...]:
+    """The latest update and the next one promised, when there are any."""
+    if update is None:
+        return ()
+    said = update.text or update_changes(update) or "the pause changed"
+    fields = [Field(name="Latest update", value=f"{said} ({at_minute(update.at)})")]
+    if update.next_update_at is not None:
+        fields.append(Field(name="Next update by", value=at_minute(update.next_update_at)))
+    return tuple(fields)
+
+
+def why_line(project: MyProject) -> str:
+    """For the caller, why the project stands where it does for them."""
+    if project.unassigned_at is not None:
+        return f"You were unassigned from {project.project} on {project.unassigned_at.date()}."
+    if project.state is ProjectState.CLOSED:
+        return f"{project.project} was closed on {project.since.date()}; it takes no more hours."
+    if project.state is ProjectState.PAUSED:
+        return (
+            f"{project.project} is paused since {project.since.date()}: "
+            f"{project.reason or 'no reason given'}. " + KEEP_LOGGING.format(code=project.project)
+        )
+    return ""
+
+
 def project_status(project: MyProject) -> Message:
-    """One project, with the caller's hours this week."""
+    """One project: its state and why, the latest update, and the caller's hours this week."""
     return Message(
         title=f"{project.project} · {project.title}",
+        text=why_line(project),
         fields=(
             *project_fields(project),
+            *update_fields(project.latest_update),
             Field(name="My worked hours this week", value=minutes(project.worked_minutes)),
             Field(name="My blocked hours this week", value=minutes(project.blocked_minutes)),
         ),
@@ -175,6 +213,59 @@ def reminder(project: ProjectView, day_number: int) -> Message:
     )
 
 
+def update_changes(update: UpdateView) -> str:
+    """What an update changed in the pause, in a sentence; empty when it changed nothing."""
+    parts = []
+    if update.reason:
+        parts.append(f"The reason is now: {update.reason}.")
+    if update.expected_resume:
+        parts.append(f"Expected to resume on {update.expected_resume.isoformat()}.")
+    return " ".join(parts)
+
+
+def update_announcement(project: ProjectView, update: UpdateView) -> Message:
+    """What everyone concerned hears when an admin posts an update or changes the pause."""
+    lines = [f"{project.client} · {project.title}"]
+    if update.text:
+        lines.append(update.text)
+    if changes := update_changes(update):
+        lines.append(changes)
+    if project.state is ProjectState.PAUSED:
+        if project.expected_resume and not update.expected_resume:
+            lines.append(f"Expected to resume on {project.expected_resume.isoformat()}.")
+        lines.append(KEEP_LOGGING.format(code=project.project))
+    if update.next_update_at is not None:
+        lines.append(f"Next update by {at_minute(update.next_update_at)}.")
+    return Message(title=f"Update on {project.project}", text="\n".join(lines))
+
+
+def update_posted(posted: UpdatePosted) -> Message:
+    """An update as posted, and how many announcements went out for it."""
+    return Message(
+        title=f"Update on {posted.project} posted",
+        text=f"{plural(posted.announcements, 'announcement')} queued for the people and "
+        "channels concerned.",
+        fields=(*project_fields(posted), *update_fields(posted.update)),
+    )
+
+
+OVERDUE_WORDING = {
+    OverdueWhy.EXPECTED_RESUME_PASSED: "its expected resume date has passed and it is still paused",
+    OverdueWhy.NEXT_UPDATE_PASSED: "the next update promised has not come",
+    OverdueWhy.NO_UPDATE: "nobody has posted an update since {last}",
+}
+
+
+def nudge(item: OverdueUpdate) -> Message:
+    """The nudge to admins: a paused project whose people are owed an update."""
+    why = OVERDUE_WORDING[item.why].format(last=at_minute(item.last_update_at))
+    return Message(
+        title=f"{item.project} needs an update",
+        text=f"{item.project} is paused and {why}. Tell its people what is known with "
+        f"/project update {item.project} TEXT… [next DATE].",
+    )
+
+
 def assigned(result: Assigned) -> Message:
     """Who an assign added, and who already was on the project."""
     fields = [Field(name="Assigned", value=", ".join(result.assigned) or "nobody new")]
@@ -198,17 +289,17 @@ def channel_set(result: ChannelSet) -> Message:
 
 
 def history(result: History) -> Message:
-    """A project's status changes, newest first."""
-    rows = tuple(
-        (
-            row.at.strftime("%Y-%m-%d %H:%M"),
-            row.from_state or "-",
-            row.to_state,
-            row.by or "-",
-            row.reason or "",
-        )
+    """A project's status changes and updates, newest first."""
+    changes = [
+        (row.at, (row.from_state or "-", str(row.to_state), row.by or "-", row.reason or ""))
         for row in result.history
-    )
+    ]
+    updates = [
+        (update.at, ("-", "update", update.by or "-", update.text or update_changes(update)))
+        for update in result.updates
+    ]
+    merged = sorted(changes + updates, key=lambda item: item[0], reverse=True)
+    rows = tuple((at.strftime("%Y-%m-%d %H:%M"), *cells) for at, cells in merged)
     return Message(
         title=f"History of {result.project}",
         table=Table(columns=("at (UTC)", "from", "to", "by", "reason"), rows=rows),
@@ -319,6 +410,11 @@ def summary(result: DailySummary) -> Message:
         for p in result.paused_projects
     ]
     lines += [f"Failed: {f.target}: {f.reason}" for f in result.failed_deliveries]
+    lines += [
+        f"Update overdue: {item.project}, "
+        + OVERDUE_WORDING[item.why].format(last=at_minute(item.last_update_at))
+        for item in result.overdue_updates
+    ]
     rows = tuple(
         (row.project, minutes(row.worked_minutes), minutes(row.blocked_minutes))
         for row in result.hours

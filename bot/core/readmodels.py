@@ -43,11 +43,48 @@ class ProjectView(ReadModel):
     expected_resume: date | None = None
 
 
+class UpdateView(ReadModel):
+    """An update on a project: what was said, by whom, and when the next one is promised."""
+
+    at: Instant
+    by: str | None
+    text: str
+    reason: str | None = None
+    expected_resume: date | None = None
+    next_update_at: Instant | None = None
+
+
 class MyProject(ProjectView):
-    """One of the caller's projects, with their worked and blocked minutes this week."""
+    """One of the caller's projects: their worked and blocked minutes this week, the latest
+    update, and, for a project they have left, when they were unassigned."""
 
     worked_minutes: int
     blocked_minutes: int
+    latest_update: UpdateView | None = None
+    unassigned_at: Instant | None = None
+
+
+class UpdatePosted(ProjectView):
+    """An update as posted, and how many announcements it queued."""
+
+    update: UpdateView
+    announcements: int
+
+
+class OverdueWhy(StrEnum):
+    """Why a paused project's people are owed an update (the first that holds, in this order)."""
+
+    EXPECTED_RESUME_PASSED = "expected_resume_passed"
+    NEXT_UPDATE_PASSED = "next_update_passed"
+    NO_UPDATE = "no_update"
+
+
+class OverdueUpdate(ReadModel):
+    """A paused project whose update is overdue."""
+
+    project: str
+    last_update_at: Instant
+    why: OverdueWhy
 
 
 class MyProjects(ReadModel):
@@ -108,10 +145,11 @@ class HistoryRow(ReadModel):
 
 
 class History(ReadModel):
-    """A project's status history, newest first."""
+    """A project's status history and its updates, each newest first."""
 
     project: str
     history: tuple[HistoryRow, ...]
+    updates: tuple[UpdateView, ...] = ()
 
 
 class EntryView(ReadModel):
@@ -208,6 +246,7 @@ class DailySummary(ReadModel):
     paused_projects: tuple[PausedProjectRow, ...]
     hours: tuple[HoursRow, ...]
     failed_deliveries: tuple[FailedDelivery, ...]
+    overdue_updates: tuple[OverdueUpdate, ...] = ()
 
     @property
     def worked_minutes(self) -> int:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import NotFound
+from bot.core.parsing import shown
 from bot.core.readmodels import (
     ChangeRow,
     ClientImpact,
@@ -21,10 +22,13 @@ from bot.core.readmodels import (
     ProjectImpact,
 )
 from bot.core.timeline import Pause, day_bounds, local_date, project_pauses
+from bot.core.updates import overdue_updates
 from bot.core.words import HoursKind, ProjectState, fold_name
 from bot.db.models import Assignment, Client, HoursEntry, OutboxMessage, Project, StatusChange
 
 BASELINE_DATES = 14
+DEFAULT_SUMMARY_TIME = time(9, 0)
+DEFAULT_NUDGE_DAYS = 2
 
 
 async def _hours_by_project(
@@ -66,8 +70,22 @@ async def _assignments(
     return periods
 
 
-async def daily_summary(db: AsyncSession, *, day: date, zone: ZoneInfo) -> DailySummary:
-    """What happened on a date: changes, paused projects, hours by project, failed deliveries."""
+def summary_moment(day: date, *, summary_time: time, zone: ZoneInfo, now: datetime) -> datetime:
+    """When the summary of `day` is made: SUMMARY_TIME the next day, or now if that is sooner."""
+    return min(now, datetime.combine(day + timedelta(days=1), summary_time, tzinfo=zone))
+
+
+async def daily_summary(
+    db: AsyncSession,
+    *,
+    day: date,
+    zone: ZoneInfo,
+    now: datetime,
+    summary_time: time = DEFAULT_SUMMARY_TIME,
+    nudge_days: int = DEFAULT_NUDGE_DAYS,
+) -> DailySummary:
+    """What happened on a date: changes, paused projects, hours by project, failed deliveries,
+    and the updates overdue when the summary is made."""
     start, end = day_bounds(day, zone)
     codes = dict((await db.execute(select(Project.id, Project.code))).all())
     changes = await db.execute(
@@ -138,6 +156,14 @@ async def daily_summary(db: AsyncSession, *, day: date, zone: ZoneInfo) -> Daily
                 reason=message.last_error or "unknown",
             )
             for message in failed.scalars()
+        ),
+        overdue_updates=tuple(
+            await overdue_updates(
+                db,
+                at=summary_moment(day, summary_time=summary_time, zone=zone, now=now),
+                zone=zone,
+                nudge_days=nudge_days,
+            )
         ),
     )
 
@@ -222,7 +248,8 @@ async def impact_report(
     projects = list((await db.execute(query)).scalars())
     if subject and not projects:
         raise NotFound(
-            f"There is no client or project {subject!r}; type /project list to see them."
+            f"There is no client or project {shown(subject)}; "
+            "the impact report without a name lists every client."
         )
     ids = [project.id for project in projects]
     pauses_by_project: dict[int, list[Pause]] = defaultdict(list)

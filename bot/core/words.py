@@ -72,7 +72,9 @@ class MessageKind(StrEnum):
     """Why pausebot sends an outgoing message."""
 
     ANNOUNCEMENT = "announcement"
+    UPDATE = "update"
     REMINDER = "reminder"
+    NUDGE = "nudge"
     SUMMARY = "summary"
 
 
@@ -107,7 +109,8 @@ class IdentityKey:
         """`slack:U024BE7LH` as an IdentityKey; InvalidInput when it is not one."""
         match = _KEY.fullmatch(text.strip())
         if match is None:
-            raise InvalidInput(f"{text.strip()!r} is not an identity like slack:U024BE7LH.")
+            shown = repr(text.strip()[:40])
+            raise InvalidInput(f"{shown} is not an identity like slack:U024BE7LH.")
         return cls(Platform(match.group(1)), match.group(2))
 
     def __str__(self) -> str:

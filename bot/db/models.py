@@ -265,3 +265,45 @@ class ScheduledRun(Base):
     ran_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (UniqueConstraint("job", "period", "target", name="uq_scheduled_run"),)
+
+
+class RateLimitHold(Base):
+    """A platform's request to wait (HTTP 429 and its Retry-After), honoured by every process."""
+
+    __tablename__ = "rate_limit_holds"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(100), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UtcDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ChannelTurn(Base):
+    """When a conversation may next be posted to (Slack: about one message a second)."""
+
+    __tablename__ = "channel_turns"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(80), primary_key=True)
+    free_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ProjectUpdate(Base):
+    """An admin's update on a project between state changes; rows are only ever inserted.
+
+    A changed pause reason or expected resume is an update too: `reason` and
+    `expected_resume` hold the new values when it changed them.
+    """
+
+    __tablename__ = "project_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("contractors.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    text: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str | None] = mapped_column(Text)
+    expected_resume: Mapped[date | None] = mapped_column(Date)
+    next_update_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_project_updates_project_at", "project_id", "at"),)

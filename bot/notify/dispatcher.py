@@ -59,7 +59,9 @@ class Dispatcher:
         self.clock = clock
         self.metrics = metrics
         self.limits = limits or RateLimits()
-        self.outbox = Outbox(database, worker=worker or worker_name(), lease=lease)
+        self.outbox = Outbox(
+            database, worker=worker or worker_name(), lease=lease, limits=self.limits
+        )
         self.batch_size = batch_size
         self.concurrency = concurrency
         self.max_attempts = max_attempts
@@ -73,15 +75,14 @@ class Dispatcher:
     async def deliver_due(self) -> int:
         """Claim one batch of due messages and deliver it; returns how many were claimed."""
         now = self.clock.now()
-        platforms = [name for name in self.senders if self.limits.platform_free(name, now)]
-        batch = await self.outbox.claim(platforms=platforms, now=now, limit=self.batch_size)
+        batch = await self.outbox.claim(platforms=self.senders, now=now, limit=self.batch_size)
         if not batch:
             return 0
         conversations: dict[tuple[str, str, str], list[Outgoing]] = {}
         for message in batch:
             key = (message.platform, message.target_type, message.target)
             conversations.setdefault(key, []).append(message)
-        gates = {name: asyncio.Semaphore(self.concurrency) for name in platforms}
+        gates = {name: asyncio.Semaphore(self.concurrency) for name in {m.platform for m in batch}}
 
         async def deliver_conversation(messages: list[Outgoing]) -> None:
             """Send one conversation's messages in order."""
@@ -103,21 +104,19 @@ class Dispatcher:
         return total
 
     async def _deliver(self, message: Outgoing) -> None:
-        """One message: wait its turn, look it up if in doubt, send, and record the outcome."""
-        now = self.clock.now()
-        ready_at = self.limits.ready_at(message, now)
-        if ready_at is not None:
-            await self.outbox.postpone(
-                message, until=ready_at, error=None, sent_unknown=message.in_doubt
-            )
-            self._count(message, "deferred")
-            return
-        if not await self.outbox.start_send(message, now=now):
-            log.warning("outbox %s: claim taken over by another process; skipped", message.id)
-            return
+        """One message: prepare, look it up if in doubt, take its turn, send, record the outcome.
+
+        What needs the platform before the send (opening a DM, looking a message up) comes
+        first, so that the send follows at once the transaction that checked the holds every
+        process recorded and took the conversation's turn.
+        """
         sender = self.senders[message.platform]
         in_doubt = message.in_doubt
+        started = False
         try:
+            prepare = getattr(sender, "prepare", None)
+            if prepare is not None:
+                await prepare(message)
             if in_doubt:
                 if await sender.was_sent(message):
                     await self.outbox.mark_sent(message, now=self.clock.now())
@@ -125,32 +124,66 @@ class Dispatcher:
                     log.info("outbox %s was already on %s", message.id, message.platform)
                     return
                 in_doubt = False
-            self.limits.sending(message, now)
+            turn = await self.outbox.start_send(message, now=self.clock.now())
+            if turn.wait_until is not None:
+                self._count(message, "deferred")
+                return
+            if not turn.started:
+                log.warning("outbox %s: claim taken over by another process; skipped", message.id)
+                return
+            started = True
+            now = self.clock.now()
+            if not self.limits.platform_free(message.platform, now):  # a 429 came meanwhile
+                held = self.limits.held_until[message.platform]
+                await self.outbox.postpone(
+                    message, until=held, error=None, sent_unknown=message.in_doubt
+                )
+                self._count(message, "deferred")
+                return
             await sender.send(message)
         except RetryLater as exc:
-            await self._retry(message, exc.reason, exc.retry_after, in_doubt=in_doubt)
+            await self._retry(message, exc, in_doubt=in_doubt, started=started)
         except PermanentFailure as exc:
             await self.outbox.mark_failed(message, now=self.clock.now(), reason=exc.reason)
             self._count(message, "failed")
             log.warning("outbox %s to %s failed: %s", message.id, message.target, exc.reason)
         except Exception as exc:
             log.exception("outbox %s: %s sender raised", message.id, message.platform)
-            await self._retry(message, f"{type(exc).__name__}: {exc}", None, in_doubt=True)
+            failure = RetryLater(f"{type(exc).__name__}: {exc}")
+            await self._retry(message, failure, in_doubt=started or in_doubt, started=started)
         else:
             await self.outbox.mark_sent(message, now=self.clock.now())
             self._count(message, "sent")
 
     async def _retry(
-        self, message: Outgoing, reason: str, retry_after: float | None, *, in_doubt: bool
+        self, message: Outgoing, failure: RetryLater, *, in_doubt: bool, started: bool
     ) -> None:
-        """Postpone after a transient failure: the platform's wait, or backoff, or give up."""
+        """Postpone after a transient failure: the platform's wait, or backoff, or give up.
+
+        A failure before the send began (opening a DM, a lookup) counts as an attempt too.
+        """
         now = self.clock.now()
         attempts = message.attempts + 1
+        reason, retry_after = failure.reason, failure.retry_after
         if retry_after is not None:
             until = now + timedelta(seconds=max(0.0, retry_after))
-            self.limits.hold(message.platform, until)
-            log.info("%s asks to wait %.1fs (outbox %s)", message.platform, retry_after, message.id)
-            await self.outbox.postpone(message, until=until, error=reason, sent_unknown=in_doubt)
+            self.limits.hold(message.platform, until)  # this process's other sends stop at once
+            log.info(
+                "%s asks to wait %.1fs for %s (outbox %s)",
+                message.platform,
+                retry_after,
+                failure.scope or "everything",
+                message.id,
+            )
+            await self.outbox.rate_limited(
+                message,
+                scope=failure.scope,
+                until=until,
+                now=now,
+                error=reason,
+                sent_unknown=in_doubt,
+                count_attempt=not started,
+            )
             self._count(message, "rate_limited")
             return
         if attempts >= self.max_attempts:
@@ -160,7 +193,9 @@ class Dispatcher:
             log.warning("outbox %s to %s failed: %s", message.id, message.target, reason)
             return
         until = now + timedelta(seconds=backoff_seconds(attempts))
-        await self.outbox.postpone(message, until=until, error=reason, sent_unknown=True)
+        await self.outbox.postpone(
+            message, until=until, error=reason, sent_unknown=True, count_attempt=not started
+        )
         self._count(message, "retry")
         log.info("outbox %s: %s; retrying at %s", message.id, reason, until.isoformat())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from bot.core.message import Message
@@ -15,6 +16,8 @@ class Outgoing:
 
     `in_doubt` is set when an earlier send began and its outcome is unknown (the process died,
     or the platform timed out); the dispatcher asks `was_sent` before sending it again.
+    `send_started_at` is when the first of those sends began: the message, if it went out,
+    is on the platform after that moment, so `was_sent` looks no further back.
     """
 
     id: int
@@ -26,6 +29,7 @@ class Outgoing:
     dedupe_key: str
     attempts: int = 0
     in_doubt: bool = False
+    send_started_at: datetime | None = None
 
 
 class DeliveryError(Exception):
@@ -40,14 +44,18 @@ class RetryLater(DeliveryError):
     """A transient failure; try again after `retry_after` seconds if given.
 
     Give `retry_after` only when the platform surely did not take the message (HTTP 429 and
-    its Retry-After): the dispatcher then holds back the whole platform until it has passed.
-    Without it (5xx, timeouts, network), the message may have gone out, so the dispatcher
-    backs off and asks `was_sent` before the next try.
+    its Retry-After): the dispatcher then holds back the whole platform until it has passed,
+    in every process, and `scope` names what the platform limited (a Slack method such as
+    `chat.postMessage`, a Discord bucket). Without it (5xx, timeouts, network), the message
+    may have gone out, so the dispatcher backs off and asks `was_sent` before the next try.
     """
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, retry_after: float | None = None, *, scope: str | None = None
+    ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+        self.scope = scope
 
 
 class PermanentFailure(DeliveryError):
@@ -55,7 +63,12 @@ class PermanentFailure(DeliveryError):
 
 
 class Sender(Protocol):
-    """Delivers outbox messages on one platform."""
+    """Delivers outbox messages on one platform.
+
+    A sender may also have `async def prepare(self, message: Outgoing) -> None`: the calls a
+    send needs before it (such as opening a DM), which the dispatcher makes before it takes
+    the send's turn, so the send itself follows the rate-limit check at once.
+    """
 
     platform: Platform
 

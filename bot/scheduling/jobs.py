@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from bot.config import Settings
-from bot.core import announcements, present, reminders, reports
+from bot.core import announcements, present, reminders, reports, updates
 from bot.core.announcements import Recipient
 from bot.core.clock import Clock
 from bot.core.runs import latest_tick, record_run
@@ -40,6 +40,7 @@ class Jobs:
         """Run every job whose latest daily time has passed and was not yet run."""
         await self.daily_summary()
         await self.pause_reminders()
+        await self.update_nudges()
 
     async def daily_summary(self) -> bool:
         """Queue the summary of the day before the latest SUMMARY_TIME to the ops channels."""
@@ -58,7 +59,14 @@ class Jobs:
                 ):
                     self._count(SUMMARY_JOB, "already_ran")
                     return False
-                summary = await reports.daily_summary(db, day=day, zone=zone)
+                summary = await reports.daily_summary(
+                    db,
+                    day=day,
+                    zone=zone,
+                    now=now,
+                    summary_time=self.settings.SUMMARY_TIME,
+                    nudge_days=self.settings.UPDATE_NUDGE_DAYS,
+                )
                 queued = await announcements.queue(
                     db,
                     kind=MessageKind.SUMMARY,
@@ -95,6 +103,31 @@ class Jobs:
         self._count(reminders.JOB, "ran")
         if queued:
             log.info("%d pause reminders queued for %s", queued, today)
+        return queued
+
+    async def update_nudges(self) -> int:
+        """Nudge the admins about overdue updates, as of the latest SUMMARY_TIME."""
+        now = self.clock.now()
+        zone = self.settings.tz
+        today, tick = latest_tick(now, self.settings.SUMMARY_TIME, zone)
+        try:
+            async with self.database.transaction() as db:
+                queued = await updates.queue_nudges(
+                    db,
+                    today=today,
+                    at=tick,
+                    zone=zone,
+                    nudge_days=self.settings.UPDATE_NUDGE_DAYS,
+                    admins=self.settings.PAUSEBOT_ADMINS,
+                    now=now,
+                )
+        except Exception:
+            self._count(updates.NUDGE_JOB, "error")
+            log.exception("update nudges for %s failed", today)
+            return 0
+        self._count(updates.NUDGE_JOB, "ran")
+        if queued:
+            log.info("%d update nudges queued for %s", queued, today)
         return queued
 
     def _count(self, job: str, outcome: str) -> None:

@@ -13,6 +13,7 @@ LINES = {
     ("project", "list"): "/project list",
     ("project", "add"): '/project add NEW1 "New Client" "New work"',
     ("project", "pause"): "/project pause ACME client incident until 2026-04-01",
+    ("project", "update"): "/project update HALT vendor audit ongoing next 2026-04-01 15:00",
     ("project", "resume"): "/project resume HALT back to work",
     ("project", "close"): "/project close ACME contract ended",
     ("project", "assign"): "/project assign ACME @zed",

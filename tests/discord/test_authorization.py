@@ -21,6 +21,7 @@ SAMPLES = {
     ("project", "list"): {},
     ("project", "add"): {"code": "NEW-ONE", "client": "Other", "title": "New"},
     ("project", "pause"): {"code": "ACME", "reason": "incident"},
+    ("project", "update"): {"code": "ACME", "text": "audit ongoing", "next": "2026-12-31"},
     ("project", "resume"): {"code": "ACME"},
     ("project", "close"): {"code": "ACME"},
     ("project", "assign"): {"code": "ACME", "who": BOB},

@@ -55,6 +55,11 @@ SURFACE = {
         ("reason", "string", True),
         ("until", "string", False),
     ],
+    ("project", "update"): [
+        ("code", "string", True),
+        ("text", "string", True),
+        ("next", "string", False),
+    ],
     ("project", "resume"): [("code", "string", True), ("note", "string", False)],
     ("project", "close"): [("code", "string", True), ("note", "string", False)],
     ("project", "assign"): [

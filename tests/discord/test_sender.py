@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 import pytest
 
-from bot.adapters.discord.sender import DiscordSender, message_nonce
+from bot.adapters.discord.sender import (
+    LOOKUP_MARGIN,
+    DiscordSender,
+    message_nonce,
+    time_snowflake,
+)
 from bot.core.message import Message
 from bot.core.words import Platform, TargetType
 from bot.notify.sender import Outgoing, PermanentFailure, RetryLater
@@ -93,3 +101,52 @@ async def test_closed_dms_unknown_users_and_channels_fail_for_good(sender, disco
         await sender.send(outgoing("user", "44"))
     with pytest.raises(PermanentFailure, match="Unknown Channel"):
         await sender.send(outgoing("channel", "45"))
+
+
+def in_doubt(message: Outgoing, started: datetime) -> Outgoing:
+    """The message as the dispatcher hands it over after a send of it began at `started`."""
+    return replace(message, in_doubt=True, send_started_at=started)
+
+
+async def test_lookup_finds_a_message_whose_nonce_discord_forgot(sender, discord_api):
+    """Long after the send, with the nonce forgotten, the lookup still finds the message."""
+    started = datetime.now(UTC)
+    message = in_doubt(outgoing("user", "42"), started)
+    await sender.send(message)
+    discord_api.forget_nonces()
+    assert await sender.was_sent(message) is True
+    (read,) = discord_api.calls_to("GET", "/messages")
+    assert read.path == f"/channels/{discord_api.dm_channels['42']}/messages"
+    assert int(read.query["after"]) == time_snowflake(started - LOOKUP_MARGIN)
+    assert read.query["limit"] == "100"
+    assert len(discord_api.calls_to("POST", "/messages")) == 1
+
+
+async def test_lookup_pages_through_a_busy_channel(sender, discord_api):
+    """250 other messages after ours: the lookup pages forward from the send and finds it."""
+    channel = "700000000000000009"
+    message = in_doubt(
+        outgoing("channel", channel, key="change-2:discord:channel"), datetime.now(UTC)
+    )
+    for number in range(150):
+        discord_api.post(channel, {"content": f"before {number}"})
+    await sender.send(message)
+    for number in range(250):
+        discord_api.post(channel, {"embeds": [{"title": "ACME is paused"}]})
+    discord_api.forget_nonces()
+    assert await sender.was_sent(message) is True
+    assert len(discord_api.calls_to("GET", "/messages")) == 2
+    other = in_doubt(
+        outgoing("channel", channel, key="change-3:discord:channel"), datetime.now(UTC)
+    )
+    other = replace(other, message=Message(title="ACME is active again"))
+    assert await sender.was_sent(other) is False
+    assert len(discord_api.calls_to("GET", "/messages")) == 2 + 5
+
+
+async def test_lookup_without_a_start_time_or_the_message_is_false(sender, discord_api):
+    """Nothing posted since the send began: False; no start time to look from: False, no call."""
+    assert await sender.was_sent(in_doubt(outgoing("user", "42"), datetime.now(UTC))) is False
+    assert len(discord_api.calls_to("GET", "/messages")) == 1
+    assert await sender.was_sent(outgoing("user", "42")) is False
+    assert len(discord_api.calls_to("GET", "/messages")) == 1

@@ -13,6 +13,7 @@ import itertools
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,7 @@ LOADING = 1 << 7
 CHANNEL_MESSAGE = 4
 DEFERRED_CHANNEL_MESSAGE = 5
 AUTOCOMPLETE_RESULT = 8
+DISCORD_EPOCH_MS = 1_420_070_400_000
 
 
 @dataclass
@@ -122,8 +124,14 @@ def error_response(status: int, message: str, code: int) -> web.Response:
 class FakeDiscord:
     """The fake REST API and gateway, on 127.0.0.1 and a free port."""
 
-    def __init__(self, *, application_id: int = 1_100_000_000_000_000_001) -> None:
+    def __init__(
+        self,
+        *,
+        application_id: int = 1_100_000_000_000_000_001,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
         self.application_id = application_id
+        self.wall = wall
         self.bot_user = {
             "id": str(application_id),
             "username": "pausebot",
@@ -147,7 +155,7 @@ class FakeDiscord:
         self.identified = asyncio.Event()
         self._failures: list[list[Any]] = []
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
-        self._ids = itertools.count(1_300_000_000_000_000_000)
+        self._last_id = 0
         self._sequence = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
         self._changed = asyncio.Condition()
@@ -218,9 +226,21 @@ class FakeDiscord:
 
     # REST.
 
+    def forget_nonces(self) -> None:
+        """Forget every nonce, as Discord does a few minutes after a message was created."""
+        self._nonces.clear()
+
+    def post(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Put a message in a channel as someone else would (no call is recorded)."""
+        message = self.message(channel_id, body, [])
+        self.channel_messages.setdefault(channel_id, []).append(message)
+        return message
+
     def _snowflake(self) -> str:
-        """A new id."""
-        return str(next(self._ids))
+        """A new id made from the wall clock, rising like Discord's."""
+        moment = (int(self.wall() * 1000) - DISCORD_EPOCH_MS) << 22
+        self._last_id = max(moment, self._last_id + 1)
+        return str(self._last_id)
 
     def message(
         self, channel_id: str, body: dict[str, Any], files: list[tuple[str, bytes]], flags: int = 0
@@ -472,13 +492,13 @@ class FakeDiscord:
         )
 
     def _channel_messages(self, channel_id: str, call: Call) -> web.Response:
-        """POST (create, honouring enforce_nonce) or GET (newest first) channel messages."""
+        """POST (create, honouring enforce_nonce) or GET (a page, newest first) channel messages."""
         if channel_id in self.unknown_channels:
             return error_response(404, "Unknown Channel", 10003)
         recipient = next((u for u, c in self.dm_channels.items() if c == channel_id), None)
         messages = self.channel_messages.setdefault(channel_id, [])
         if call.method == "GET":
-            return json_response([self.public(m) for m in reversed(messages)][:50])
+            return json_response(self._page(messages, call.query))
         if recipient in self.closed_dms:
             return error_response(403, "Cannot send messages to this user", 50007)
         body = call.body or {}
@@ -490,6 +510,24 @@ class FakeDiscord:
         if nonce:
             self._nonces[(channel_id, str(nonce))] = message
         return json_response(self.public(message))
+
+    def _page(self, messages: list[dict[str, Any]], query: dict[str, str]) -> list[dict[str, Any]]:
+        """GET /channels/{id}/messages: `limit` (1-100, 50 by default) messages, newest first.
+
+        With `after`, the oldest messages after that id; with `before` (or neither), the newest
+        ones before it. As Discord does, a message read back carries no nonce.
+        """
+        limit = max(1, min(int(query.get("limit", 50)), 100))
+        ordered = sorted(messages, key=lambda m: int(m["id"]))
+        if "after" in query:
+            chosen = [m for m in ordered if int(m["id"]) > int(query["after"])][:limit]
+        else:
+            before = int(query["before"]) if "before" in query else None
+            older = [m for m in ordered if before is None or int(m["id"]) < before]
+            chosen = older[-limit:]
+        return [
+            {k: v for k, v in self.public(m).items() if k != "nonce"} for m in reversed(chosen)
+        ]
 
     # Gateway.
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
@@ -21,6 +23,17 @@ class Call:
     args: dict[str, Any]
     body: bytes = b""
     at: float = field(default_factory=time.monotonic)
+    token: str = ""
+
+
+@dataclass
+class Window:
+    """A Retry-After the fake announced: no call of `method` should arrive in (`start`, `end`)."""
+
+    method: str
+    start: float
+    end: float
+    token: str = ""
 
 
 @dataclass
@@ -71,10 +84,13 @@ class FakeSlackApi:
     failures: list[Failure] = field(default_factory=list)
     limits: dict[str, RateLimit] = field(default_factory=dict)
     rate_limited: list[Call] = field(default_factory=list)
+    announced: list[Window] = field(default_factory=list)
     monotonic: Callable[[], float] = time.monotonic
+    wall: Callable[[], float] = time.time
     url: str = ""
     _runner: web.AppRunner | None = None
     _ids: Any = field(default_factory=lambda: itertools.count(1))
+    _last_ts: int = 0
 
     async def start(self) -> FakeSlackApi:
         """Listen on a free local port."""
@@ -134,7 +150,42 @@ class FakeSlackApi:
         """The recorded calls of one method, oldest first."""
         return [call for call in self.calls if call.method == method]
 
-    def _planned_failure(self, method: str) -> web.Response | None:
+    def calls_during_holds(self, method: str, *, grace: float = 0.0) -> list[Call]:
+        """Calls of a method that arrived strictly inside a Retry-After announced for it.
+
+        Times are compared to the microsecond. `grace` leaves out the calls that arrive that
+        many seconds after a 429 at most: requests already on their way when it was answered.
+        """
+        windows = [window for window in self.announced if window.method == method]
+        return [
+            call
+            for call in self.called(method)
+            if any(
+                round(window.start + grace, 6) < round(call.at, 6) < round(window.end, 6)
+                for window in windows
+            )
+        ]
+
+    def post(self, channel: str, text: str, **extra: Any) -> dict[str, Any]:
+        """Put a message in a channel as someone else would (no call is recorded)."""
+        posted = {"type": "message", "ts": self._next_ts(), "text": text, **extra}
+        self.messages.setdefault(channel, []).append(posted)
+        return posted
+
+    def _next_ts(self) -> str:
+        """A message `ts` from the wall clock, unique and rising like Slack's."""
+        micros = max(int(self.wall() * 1_000_000), self._last_ts + 1)
+        self._last_ts = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _announce(self, method: str, headers: dict[str, str], token: str) -> None:
+        """Remember the window a 429's Retry-After asks callers to stay away for."""
+        if "Retry-After" in headers:
+            start = self.calls[-1].at if self.calls else self.monotonic()
+            end = start + float(headers["Retry-After"])
+            self.announced.append(Window(method, start, end, token))
+
+    def _planned_failure(self, method: str, token: str = "") -> web.Response | None:
         """The planned failure for this call, if any."""
         for failure in self.failures:
             if failure.remaining > 0 and failure.method in (None, method):
@@ -142,6 +193,8 @@ class FakeSlackApi:
                 headers = {}
                 if failure.retry_after is not None:
                     headers["Retry-After"] = str(failure.retry_after)
+                if failure.status == 429:
+                    self._announce(method, headers, token)
                 return web.json_response(
                     {"ok": False, "error": failure.error}, status=failure.status, headers=headers
                 )
@@ -157,6 +210,7 @@ class FakeSlackApi:
             return None
         self.rate_limited.append(self.calls[-1])
         headers = {"Retry-After": str(max(1, math.ceil(wait)))}
+        self._announce(method, headers, self.calls[-1].token)
         return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
 
     async def _arguments(self, request: web.Request) -> tuple[dict[str, Any], bytes]:
@@ -176,8 +230,9 @@ class FakeSlackApi:
         """Answer one Web API method."""
         method = request.match_info["method"]
         args, raw = await self._arguments(request)
-        self.calls.append(Call(method, args, raw))
-        if (failure := self._planned_failure(method)) is not None:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        self.calls.append(Call(method, args, raw, at=self.monotonic(), token=token))
+        if (failure := self._planned_failure(method, token)) is not None:
             return failure
         if (refused := self._over_limit(method)) is not None:
             return refused
@@ -219,7 +274,7 @@ class FakeSlackApi:
         channel = str(args.get("channel", ""))
         if channel.startswith("X"):
             return {"error": "channel_not_found"}
-        ts = f"1700000000.{next(self._ids):06d}"
+        ts = self._next_ts()
         posted = {"type": "message", "ts": ts, "text": args.get("text", "")}
         for key in ("blocks", "metadata"):
             if key in args:
@@ -229,18 +284,45 @@ class FakeSlackApi:
 
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         """Accept an ephemeral message."""
-        return {"message_ts": f"1700000000.{next(self._ids):06d}"}
+        return {"message_ts": self._next_ts()}
 
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
-        """A channel's messages, newest first; metadata only when asked for."""
+        """A channel's messages newest first, as Slack pages them.
+
+        `oldest` and `latest` bound the times (exclusive unless `inclusive`), `limit` the page
+        (100 by default), and `cursor` continues from `response_metadata.next_cursor`, which,
+        like Slack's, names the `ts` the next page starts at. Metadata only when asked for.
+        """
         channel = str(args.get("channel", ""))
         if channel.startswith("X"):
             return {"error": "channel_not_found"}
         wanted = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
-        found = list(reversed(self.messages.get(channel, [])))
+        inclusive = str(args.get("inclusive", "")).lower() in ("1", "true")
+        oldest = Decimal(str(args.get("oldest") or 0))
+        latest = Decimal(str(args["latest"])) if args.get("latest") else None
+        if args.get("cursor"):
+            start = Decimal(base64.b64decode(str(args["cursor"])).decode().split(":", 1)[1])
+            latest, inclusive_latest = start, True
+        else:
+            inclusive_latest = inclusive
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+
+        def within(posted: dict[str, Any]) -> bool:
+            """Whether a message lies between oldest and latest."""
+            ts = Decimal(posted["ts"])
+            after = ts >= oldest if inclusive else ts > oldest
+            before = latest is None or (ts <= latest if inclusive_latest else ts < latest)
+            return after and before
+
+        found = [m for m in reversed(self.messages.get(channel, [])) if within(m)]
+        page, rest = found[:limit], found[limit:]
         if not wanted:
-            found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
-        return {"messages": found[: int(args.get("limit", 100))], "has_more": False}
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        answer: dict[str, Any] = {"messages": page, "has_more": bool(rest), "pin_count": 0}
+        if rest:
+            cursor = base64.b64encode(f"next_ts:{rest[0]['ts']}".encode()).decode()
+            answer["response_metadata"] = {"next_cursor": cursor}
+        return answer
 
     def _new_view(self, view: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
         """Store a view under an id with a fresh hash."""

@@ -149,10 +149,10 @@ async def test_in_flight_messages_of_a_dead_process_are_looked_up_not_resent(
     dead = Dispatcher(database=database, senders=platforms, clock=clock, worker="dead")
     batch = await dead.outbox.claim(platforms=["slack"], now=clock.now(), limit=60)
     for message in batch[:40]:
-        assert await dead.outbox.start_send(message, now=clock.now())
+        assert (await dead.outbox.start_send(message, now=clock.now())).started
         await platforms["slack"].send(message)
     for message in batch[40:50]:
-        assert await dead.outbox.start_send(message, now=clock.now())
+        assert (await dead.outbox.start_send(message, now=clock.now())).started
     survivor = Dispatcher(database=database, senders=platforms, clock=clock, worker="survivor")
     await survivor.drain()
     assert len(platforms["slack"].delivered) == 40 + 41, "the 41 rows nobody had claimed"
@@ -173,7 +173,7 @@ async def test_a_lost_claim_sends_nothing(say, database, clock, platforms):
     fast = Dispatcher(database=database, senders=platforms, clock=clock, worker="fast")
     await deliver_everything([fast], clock, database)
     for message in batch:
-        assert not await slow.outbox.start_send(message, now=clock.now())
+        assert (await slow.outbox.start_send(message, now=clock.now())).lost
         assert not await slow.outbox.mark_sent(message, now=clock.now())
     assert set(platforms["slack"].per_target().values()) == {1}
 

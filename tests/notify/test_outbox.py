@@ -34,9 +34,9 @@ async def test_concurrent_starts_and_sends_share_transactions(say, database, clo
     outbox = Outbox(database, worker="w1", lease=timedelta(minutes=5))
     messages = await claimed(say, database, clock, outbox, 20)
     commits = count_commits(database)
-    started = await asyncio.gather(*(outbox.start_send(m, now=clock.now()) for m in messages))
+    turns = await asyncio.gather(*(outbox.start_send(m, now=clock.now()) for m in messages))
     sent = await asyncio.gather(*(outbox.mark_sent(m, now=clock.now()) for m in messages))
-    assert all(started) and all(sent)
+    assert all(turn.started for turn in turns) and all(sent)
     assert len(commits) <= 4
     async with database.transaction() as db:
         rows = await db.scalars(select(OutboxMessage).where(OutboxMessage.target_type == "user"))
@@ -51,25 +51,26 @@ async def test_a_lost_claim_fails_only_its_own_row(say, database, clock):
         await db.execute(
             update(OutboxMessage).where(OutboxMessage.id == messages[2].id).values(claimed_by="w2")
         )
-    started = await asyncio.gather(*(outbox.start_send(m, now=clock.now()) for m in messages))
-    assert started == [True, True, False, True, True]
+    turns = await asyncio.gather(*(outbox.start_send(m, now=clock.now()) for m in messages))
+    assert [turn.started for turn in turns] == [True, True, False, True, True]
+    assert turns[2].lost
 
 
 async def test_a_failed_group_write_raises_in_every_caller(clock):
     """A write that fails raises in every caller of its group; the next group is written."""
     groups: list[list[int]] = []
 
-    async def write(ids: list[int], _now) -> set[int]:
+    async def write(items: dict[int, None], _now) -> dict[int, bool]:
         """Fail the first group, write the others."""
-        groups.append(sorted(ids))
+        groups.append(sorted(items))
         if len(groups) == 1:
             raise RuntimeError("database went away")
-        return set(ids)
+        return dict.fromkeys(items, True)
 
-    writes = GroupWrite(write)
+    writes = GroupWrite(write, missing=False)
     results = await asyncio.gather(
-        *(writes.submit(row, clock.now()) for row in range(3)), return_exceptions=True
+        *(writes.submit(row, None, clock.now()) for row in range(3)), return_exceptions=True
     )
     assert [type(result) for result in results] == [RuntimeError] * 3
-    assert await writes.submit(7, clock.now()) is True
+    assert await writes.submit(7, None, clock.now()) is True
     assert groups == [[0, 1, 2], [7]]

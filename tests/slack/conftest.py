@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,6 +16,8 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.app import add_events_route, create_slack_app, register
+from bot.adapters.slack.gate import RequestGate
+from bot.adapters.slack.journal import Journal
 from bot.adapters.slack.users import UserDirectory
 from bot.adapters.slack.webapi import WebApi
 from bot.commands.runner import CommandRunner
@@ -47,11 +51,19 @@ class Answer:
 class SlackHarness:
     """Sends Slack's documented payloads, signed, to POST /slack/events."""
 
-    def __init__(self, url: str, fake: FakeSlackApi, listeners, session: aiohttp.ClientSession):
+    def __init__(
+        self,
+        url: str,
+        fake: FakeSlackApi,
+        listeners,
+        session: aiohttp.ClientSession,
+        gate: RequestGate | None = None,
+    ):
         self.url = url
         self.fake = fake
         self.listeners = listeners
         self.session = session
+        self.gate = gate
         self.verifier = SignatureVerifier(SIGNING_SECRET)
         self.triggers = 0
 
@@ -62,6 +74,11 @@ class SlackHarness:
             "X-Slack-Request-Timestamp": stamp,
             "X-Slack-Signature": self.verifier.generate_signature(timestamp=stamp, body=body),
         }
+
+    def gate_signature(self, stamp: str, raw: bytes) -> str:
+        """Slack's v0 signature of raw bytes (which need not be UTF-8)."""
+        mac = hmac.new(SIGNING_SECRET.encode(), b"v0:" + stamp.encode() + b":" + raw, "sha256")
+        return "v0=" + mac.hexdigest()
 
     async def post(
         self,
@@ -205,23 +222,35 @@ def sleeps() -> RecordedSleep:
 
 
 @pytest.fixture
+def journal(tmp_path: Path) -> Iterator[Journal]:
+    """A request journal in the test's directory."""
+    opened = Journal.open(tmp_path / "journal")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
 async def slack(
     settings: Settings,
     database: Database,
     clock: FixedClock,
     slack_api: FakeSlackApi,
     sleeps: RecordedSleep,
+    journal: Journal,
 ) -> AsyncIterator[SlackHarness]:
     """pausebot's HTTP server with the Slack app mounted, and a client that signs requests."""
     runner = CommandRunner(database=database, settings=settings, clock=clock, metrics=Metrics())
     app = create_slack_app(settings)
     api = WebApi(app.client, sleep=sleeps)
-    listeners = register(app, runner, api=api, users=UserDirectory(api, wait=5.0))
+    users = UserDirectory(api, wait=5.0)
+    listeners = register(app, runner, api=api, users=users, journal=journal)
+    gate = RequestGate(SIGNING_SECRET)
     web_app = create_web_app(database=database, metrics=Metrics())
-    add_events_route(web_app, app)
+    add_events_route(web_app, app, gate)
     web_runner = await start_web(web_app, host="127.0.0.1", port=0)
     host, port = web_runner.addresses[0][:2]
+    url = f"http://{host}:{port}/slack/events"
     async with aiohttp.ClientSession() as session:
-        yield SlackHarness(f"http://{host}:{port}/slack/events", slack_api, listeners, session)
+        yield SlackHarness(url, slack_api, listeners, session, gate)
     await listeners.drain()
     await web_runner.cleanup()

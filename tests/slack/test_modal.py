@@ -146,7 +146,7 @@ async def test_core_refusals_land_on_the_right_input(slack: SlackHarness):
     assert "future" in future.body["errors"][Block.WORK_DATE]
     other = await slack.interact(submission(modal, project="OTHER"))
     assert list(other.body["errors"]) == [Block.PROJECT]
-    assert "not assigned to OTHER" in other.body["errors"][Block.PROJECT]
+    assert "no project OTHER" in other.body["errors"][Block.PROJECT]  # not one of mine
     full = await slack.interact(submission(modal, duration="25h"))
     assert list(full.body["errors"]) == [Block.DURATION]
     assert await week_entries(slack) == []

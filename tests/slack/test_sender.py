@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.blocks import message_blocks
 from bot.adapters.slack.ids import OUTBOX_EVENT_TYPE
-from bot.adapters.slack.sender import SlackSender, slack_sender
+from bot.adapters.slack.sender import LOOKUP_MARGIN, SlackSender, slack_sender
 from bot.adapters.slack.webapi import WebApi
 from bot.config import Settings
 from bot.core.message import Field, Message
@@ -148,3 +152,53 @@ async def test_calls_share_one_http_session(sender: SlackSender, slack_api: Fake
     assert session is not None and sender.api.client.session is session
     await sender.close()
     assert session.closed
+
+
+async def test_lookup_pages_back_through_a_busy_channel(
+    sender: SlackSender, slack_api: FakeSlackApi
+):
+    """500 messages posted after ours: was_sent reads from just before the send, page by page."""
+    started = datetime.now(UTC)
+    message = replace(outgoing("channel", "C0BUSY"), in_doubt=True, send_started_at=started)
+    await sender.send(message)
+    for number in range(500):
+        slack_api.post("C0BUSY", f"chatter {number}")
+    assert await sender.was_sent(message) is True
+    pages = slack_api.called("conversations.history")
+    assert len(pages) == 6, "five pages of newer chatter, then ours"
+    oldest = Decimal(pages[0].args["oldest"])
+    assert oldest == Decimal(f"{(started - LOOKUP_MARGIN).timestamp():.6f}")
+    assert {page.args["oldest"] for page in pages} == {pages[0].args["oldest"]}
+    assert all(int(page.args["limit"]) == 100 for page in pages)
+    assert "cursor" not in pages[0].args and all(page.args["cursor"] for page in pages[1:])
+    assert len(slack_api.called("chat.postMessage")) == 1
+
+
+async def test_lookup_reads_nothing_from_before_the_send(
+    sender: SlackSender, slack_api: FakeSlackApi
+):
+    """An hour of older history is never read: one page shows the message is not there."""
+    an_hour_ago = time.time() - 3600
+    slack_api.wall = lambda: an_hour_ago
+    for number in range(1000):
+        slack_api.post("C0OLD", f"old chatter {number}")
+    slack_api.wall = time.time
+    message = replace(
+        outgoing("channel", "C0OLD"), in_doubt=True, send_started_at=datetime.now(UTC)
+    )
+    assert await sender.was_sent(message) is False
+    (page,) = slack_api.called("conversations.history")
+    assert Decimal(page.args["oldest"]) > Decimal(f"{an_hour_ago:.6f}")
+
+
+async def test_lookup_pages_to_the_end_when_the_message_is_missing(
+    sender: SlackSender, slack_api: FakeSlackApi
+):
+    """A message that never went out: every page since the send is read, then False."""
+    message = replace(
+        outgoing("channel", "C0MISS"), in_doubt=True, send_started_at=datetime.now(UTC)
+    )
+    for number in range(250):
+        slack_api.post("C0MISS", f"chatter {number}")
+    assert await sender.was_sent(message) is False
+    assert len(slack_api.called("conversations.history")) == 3

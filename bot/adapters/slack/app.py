@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import blocks, views
+from bot.adapters.slack.gate import QuietRequestVerification, Refusal, Refused, RequestGate
 from bot.adapters.slack.ids import Action, Callback, SlashCommand
+from bot.adapters.slack.journal import Journal, journal_directory
 from bot.adapters.slack.users import UserDirectory
-from bot.adapters.slack.webapi import SlackCallError, WebApi, web_client
+from bot.adapters.slack.webapi import SlackCallError, WebApi, api_base_url
+from bot.commands.base import COMMANDS
 from bot.commands.reply import ErrorKind, Reply, internal_failure
 from bot.commands.runner import CommandRunner
 from bot.config import Settings
@@ -39,23 +45,80 @@ SLASH_COMMANDS = frozenset(SlashCommand)
 VIEW_CALLBACKS = frozenset(Callback)
 ACTIONS = frozenset(Action)
 EVENTS = frozenset({"app_home_opened"})
+# Commands a request acknowledged before a crash is run again for: those that change nothing,
+# and those whose request key makes a second run find the first one's result.
+READ_ONLY = frozenset(
+    {
+        ("project", "status"),
+        ("project", "list"),
+        ("project", "history"),
+        ("hours", "week"),
+        ("hours", "statement"),
+        ("ops", "summary"),
+        ("ops", "impact"),
+        ("ops", "export"),
+        ("ops", "statement"),
+    }
+)
+KEYED = frozenset({("hours", "log")})
+Authorize = Callable[..., Awaitable[AuthorizeResult]]
+
+
+def authorize_from(settings: Settings) -> Authorize:
+    """Bolt's `authorize` from settings: the bot token, and no Web API call (no auth.test)."""
+
+    async def authorize(
+        enterprise_id: str | None, team_id: str | None, user_id: str | None
+    ) -> AuthorizeResult:
+        """Who pausebot is for this request: the configured bot token."""
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            user_id=user_id,
+            bot_token=settings.SLACK_BOT_TOKEN,
+        )
+
+    return authorize
 
 
 def create_slack_app(settings: Settings, *, process_before_response: bool = True) -> AsyncApp:
-    """An AsyncApp whose Web API calls go to SLACK_API_URL when it is set."""
-    return AsyncApp(
-        client=web_client(settings),
-        signing_secret=settings.SLACK_SIGNING_SECRET or "",
+    """An AsyncApp that answers without the Web API: authorized from settings, not auth.test.
+
+    Its Web API calls go to SLACK_API_URL when it is set. Bolt's signature check stays (behind
+    the gate of HTTP mode) but never logs a request's body.
+    """
+    client = AsyncWebClient(base_url=api_base_url(settings.SLACK_API_URL))
+    secret = settings.SLACK_SIGNING_SECRET or ""
+    app = AsyncApp(
+        client=client,
+        signing_secret=secret,
         process_before_response=process_before_response,
+        authorize=authorize_from(settings),
+        request_verification_enabled=False,
+        before_authorize=QuietRequestVerification(secret),
     )
+    # Given after construction: with `authorize`, Bolt would drop (and warn about) the client's
+    # token. app.client calls the Web API with it; listeners' clients get it from authorize.
+    client.token = settings.SLACK_BOT_TOKEN
+    return app
 
 
-def add_events_route(web_app: web.Application, app: AsyncApp) -> None:
-    """Serve Slack's HTTP mode at POST /slack/events on pausebot's own aiohttp server."""
+def add_events_route(web_app: web.Application, app: AsyncApp, gate: RequestGate) -> None:
+    """Serve Slack's HTTP mode at POST /slack/events, every request through the gate first."""
 
     async def slack_events(request: web.Request) -> web.Response:
-        """Hand one Slack request to Bolt, which checks its signature first."""
-        bolt_response = await app.async_dispatch(await to_bolt_request(request))
+        """Hand one Slack request that passed the gate to Bolt."""
+        try:
+            bolt_request = await gate.admit(request)
+        except Refused as refused:
+            return await gate.refuse(request, refused)
+        try:
+            bolt_response = await app.async_dispatch(bolt_request)
+        except Exception:
+            # Bolt reads the body's fields as it dispatches; a signed body of a shape Slack
+            # never sends can break it (and its error handler) there.
+            log.exception("Bolt could not read a signed Slack request")
+            return await gate.refuse(request, Refused(Refusal.UNREADABLE))
         return await to_aiohttp_response(bolt_response)
 
     web_app.router.add_post(EVENTS_PATH, slack_events)
@@ -74,21 +137,54 @@ def known(value: Any, ids: frozenset[str]) -> bool:
     return isinstance(value, str) and value in ids
 
 
+def member(value: Any, key: str | int) -> Any:
+    """`value[key]` when value is a dict (or a list, for an index), else None."""
+    if isinstance(value, dict) and isinstance(key, str):
+        return value.get(key)
+    if isinstance(value, list) and isinstance(key, int) and -len(value) <= key < len(value):
+        return value[key]
+    return None
+
+
 def failing_listener(body: dict[str, Any]) -> str:
-    """Fixed words naming the listener a request went to, for the log: `Slack /hours`."""
+    """Fixed words naming the listener a request went to, for the log: `Slack /hours`.
+
+    A request's body may have any shape here: this names the failure of one that broke Bolt.
+    """
     kind = body.get("type")
     if known(command := body.get("command"), SLASH_COMMANDS):
         return f"Slack {command}"
     if kind == "view_submission" and known(
-        callback := (body.get("view") or {}).get("callback_id"), VIEW_CALLBACKS
+        callback := member(body.get("view"), "callback_id"), VIEW_CALLBACKS
     ):
         return f"Slack view {callback}"
     if kind == "block_actions":
-        action = ((body.get("actions") or [{}])[0] or {}).get("action_id")
+        action = member(member(body.get("actions"), 0), "action_id")
         return f"Slack action {action}" if known(action, ACTIONS) else "Slack action"
-    if kind == "event_callback" and known(event := (body.get("event") or {}).get("type"), EVENTS):
+    if kind == "event_callback" and known(event := member(body.get("event"), "type"), EVENTS):
         return f"Slack event {event}"
     return "Slack request"
+
+
+def first_word(text: str) -> str:
+    """The command name in a slash command's text: `log` in `log ACME 2h`; `help` when empty."""
+    return text.split(maxsplit=1)[0].lower() if text.strip() else "help"
+
+
+def repeatable(group: str, name: str, request_key: str | None) -> bool:
+    """Whether running a command a second time cannot do it twice."""
+    path = (group, name)
+    return path not in COMMANDS or path in READ_ONLY or (path in KEYED and bool(request_key))
+
+
+def unconfirmed(group: str, text: str) -> Reply:
+    """The answer to a command pausebot stopped in the middle of and cannot safely run again."""
+    typed = f"/{group} {text}".strip()[:200]
+    return Reply.error(
+        f"pausebot restarted before it could confirm {typed}, so it may not have been done: "
+        "check, and send it again if it was not.",
+        kind=ErrorKind.INTERNAL,
+    )
 
 
 def error_answer(body: dict[str, Any], reply: Reply) -> dict[str, Any] | None:
@@ -110,11 +206,13 @@ class SlackListeners:
         users: UserDirectory,
         *,
         ack_budget: float = ACK_BUDGET,
+        journal: Journal | None = None,
     ) -> None:
         self.runner = runner
         self.api = api
         self.users = users
         self.ack_budget = ack_budget
+        self.journal = journal
         self.tasks: set[asyncio.Task[Any]] = set()
 
     def background(self, work: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
@@ -140,6 +238,47 @@ class SlackListeners:
         done, _pending = await asyncio.wait({task}, timeout=self.ack_budget)
         return task.result() if done else None
 
+    async def promise(self, key: str, request: dict[str, Any]) -> None:
+        """Journal a request before acknowledging it with "working on it"."""
+        if self.journal is None:
+            return
+        try:
+            await self.journal.add(key, request)
+        except OSError:
+            log.exception("the request journal could not be written; going on without it")
+
+    async def kept(self, key: str) -> None:
+        """The promise is kept (the answer went out): forget the journaled request."""
+        if self.journal is None:
+            return
+        try:
+            await self.journal.done(key)
+        except OSError:
+            log.exception("the request journal could not be written")
+
+    def resume(self) -> None:
+        """Finish, in the background, the requests a process acknowledged before it died."""
+        for key, request in (self.journal.adopted if self.journal else {}).items():
+            self.background(self.finish_journaled(key, request), "journaled request")
+
+    async def finish_journaled(self, key: str, request: dict[str, Any]) -> None:
+        """Run a journaled request again where that cannot do it twice, and answer it."""
+        if request.get("view_id"):
+            values = views.submitted_values({"state": request.get("state") or {}})
+            run = self.run_log(request["user_id"], request.get("user_name"), values, key)
+            await self.finish_late_submission(run, request, key)
+        else:
+            await self.answer_late(self.rerun(request), request, key)
+
+    async def rerun(self, request: dict[str, Any]) -> Reply:
+        """A journaled command run again; where that could do it twice, a sentence instead."""
+        group, text, request_key = request["group"], request["text"], request.get("request_key")
+        if not repeatable(group, first_word(text), request_key):
+            return unconfirmed(group, text)
+        return await self.run_slash(
+            request["user_id"], request.get("user_name"), group, text, request_key
+        )
+
     async def on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """A slash command: answer in the acknowledgement, or through response_url when slow."""
         group = SlashCommand(body["command"]).group
@@ -157,19 +296,30 @@ class SlackListeners:
                 "views.open for /hours log",
             )
             return
-        name = text.split(maxsplit=1)[0].lower() if text else "help"
-        request_key = f"slack:trigger:{body['trigger_id']}" if body.get("trigger_id") else None
+        trigger = body.get("trigger_id")
+        # Bound to the person: someone else's trigger id never finds this request's result.
+        request_key = f"slack:trigger:{user_id}:{trigger}" if trigger else None
         command = self.background(
             self.run_slash(user_id, body.get("user_name"), group, text, request_key),
             f"/{group}",
         )
         reply = await self.within_budget(command)
         if reply is None:
+            request = {
+                "user_id": user_id,
+                "user_name": body.get("user_name"),
+                "group": group,
+                "text": text,
+                "response_url": body.get("response_url"),
+                "request_key": request_key,
+            }
+            key = request_key or f"slack:untracked:{uuid.uuid4().hex}"
+            await self.promise(key, request)
             await ack(response_type="ephemeral", text=views.WORKING)
-            self.background(self.answer_late(command, body, group, name), "late reply")
+            self.background(self.answer_late(command, request, key), "late reply")
             return
-        await ack(**self.response_body(reply, group, name))
-        self.after_reply(reply, body)
+        await ack(**self.response_body(reply, group, first_word(text)))
+        self.after_reply(reply, user_id, body.get("response_url"))
 
     async def run_slash(
         self,
@@ -191,29 +341,46 @@ class SlackListeners:
         with_button = reply.ok and (group, name) in LOG_BUTTON_COMMANDS
         return blocks.reply_body(reply, with_log_button=with_button)
 
-    def after_reply(self, reply: Reply, body: dict[str, Any]) -> None:
+    def after_reply(self, reply: Reply, user_id: str, response_url: str | None) -> None:
         """Work that follows a reply: uploading its file."""
         if reply.ok and reply.attachment is not None:
-            self.background(
-                self.upload(reply, body["user_id"], body.get("response_url")), "file upload"
-            )
+            self.background(self.upload(reply, user_id, response_url), "file upload")
 
     async def answer_late(
-        self, command: asyncio.Task[Reply], body: dict[str, Any], group: str, name: str
+        self, command: Awaitable[Reply], request: dict[str, Any], key: str
     ) -> None:
-        """Send a slow command's reply through response_url."""
+        """Send a slow (or journaled) command's reply through response_url, then forget it."""
         reply = await command
-        await self.respond(body.get("response_url"), self.response_body(reply, group, name))
-        self.after_reply(reply, body)
+        body = self.response_body(reply, request["group"], first_word(request["text"]))
+        if await self.respond(request.get("response_url"), body):
+            await self.kept(key)
+        self.after_reply(reply, request["user_id"], request.get("response_url"))
 
-    async def respond(self, response_url: str | None, message: dict[str, Any]) -> None:
-        """Post to a response_url; a failure is logged, never raised."""
+    async def respond(self, response_url: str | None, message: dict[str, Any]) -> bool:
+        """Post to a response_url; a failure is logged, never raised.
+
+        False when it failed in a way that may mend (Slack down): the next start tries again.
+        """
         if not response_url:
-            return
+            return True
         try:
             await self.api.respond(response_url, message)
         except SlackCallError as exc:
             log.error("reply through response_url failed: %s", exc)
+            return not exc.transient
+        return True
+
+    async def send_direct(self, user_id: str, reply: Reply) -> bool:
+        """Send a reply as a direct message; False when that failed in a way that may mend."""
+        body = blocks.reply_body(reply)
+        del body["response_type"]
+        try:
+            opened = await self.api.call("conversations.open", users=user_id)
+            await self.api.call("chat.postMessage", channel=opened["channel"]["id"], **body)
+        except SlackCallError as exc:
+            log.error("direct message with a result failed: %s", exc)
+            return not exc.transient
+        return True
 
     async def upload(self, reply: Reply, user_id: str, response_url: str | None) -> None:
         """Upload a reply's file to the caller's direct messages with pausebot."""
@@ -288,19 +455,23 @@ class SlackListeners:
         """A submitted log-hours modal: a refusal on the input it is about, or the entry."""
         view = body["view"]
         user = body["user"]
+        # Bound to the person: a submission replaying someone else's view id is its own request.
+        key = f"slack:view:{user['id']}:{view['id']}"
         command = self.background(
-            self.run_log(
-                user["id"],
-                user.get("username"),
-                views.submitted_values(view),
-                f"slack:view:{view['id']}",
-            ),
+            self.run_log(user["id"], user.get("username"), views.submitted_values(view), key),
             "log-hours modal",
         )
         reply = await self.within_budget(command)
         if reply is None:
+            request = {
+                "user_id": user["id"],
+                "user_name": user.get("username"),
+                "view_id": view["id"],
+                "state": view.get("state") or {},
+            }
+            await self.promise(key, request)
             await ack(response_action="update", view=views.working_modal())
-            self.background(self.finish_late_submission(command, view["id"]), "late modal")
+            self.background(self.finish_late_submission(command, request, key), "late modal")
             return
         if not reply.ok:
             await ack(response_action="errors", errors={views.error_block(reply): reply.text})
@@ -320,13 +491,20 @@ class SlackListeners:
         except Exception as exc:
             return internal_failure("Slack log-hours modal", exc)
 
-    async def finish_late_submission(self, command: asyncio.Task[Reply], view_id: str) -> None:
-        """Show a slow submission's outcome in the modal once it is known."""
+    async def finish_late_submission(
+        self, command: Awaitable[Reply], request: dict[str, Any], key: str
+    ) -> None:
+        """Show a slow submission's outcome in its modal, else (modal closed) in a DM."""
         reply = await command
+        view = views.result_modal(reply)
         try:
-            await self.api.call("views.update", view_id=view_id, view=views.result_modal(reply))
+            await self.api.call("views.update", view_id=request["view_id"], view=view)
+            settled = True
         except SlackCallError as exc:
-            log.error("views.update after a slow submission failed: %s", exc)
+            log.warning("views.update after a slow submission failed (%s); sending a DM", exc)
+            settled = await self.send_direct(request["user_id"], reply)
+        if settled:
+            await self.kept(key)
 
     async def on_done(self, ack: AsyncAck) -> None:
         """The result modal has nothing to submit; acknowledge and close."""
@@ -379,10 +557,13 @@ def register(
     api: WebApi | None = None,
     users: UserDirectory | None = None,
     ack_budget: float = ACK_BUDGET,
+    journal: Journal | None = None,
 ) -> SlackListeners:
     """Register pausebot's listeners on an AsyncApp; returns them (drain them on shutdown)."""
     api = api or WebApi(app.client)
-    listeners = SlackListeners(runner, api, users or UserDirectory(api), ack_budget=ack_budget)
+    listeners = SlackListeners(
+        runner, api, users or UserDirectory(api), ack_budget=ack_budget, journal=journal
+    )
     for slash in SlashCommand:
         app.command(slash.value)(listeners.on_command)
     app.action(Action.OPEN_LOG_MODAL)(listeners.on_open_log_modal)
@@ -398,12 +579,28 @@ async def start_slack(
 ) -> SlackListeners:
     """Start Slack for `pausebot run`: Socket Mode with SLACK_APP_TOKEN, else HTTP mode routes."""
     app = create_slack_app(settings)
-    listeners = register(app, runner)
+    journal = open_journal(settings)
+    if journal is not None:
+        stack.callback(journal.close)
+    listeners = register(app, runner, journal=journal)
     stack.push_async_callback(listeners.drain)
+    listeners.resume()
     if settings.SLACK_APP_TOKEN:
         handler = await start_socket_mode(app, settings.SLACK_APP_TOKEN)
         stack.push_async_callback(handler.close_async)
     else:
-        add_events_route(web_app, app)
+        add_events_route(web_app, app, RequestGate(settings.SLACK_SIGNING_SECRET or ""))
         log.info("Slack HTTP mode: POST %s", EVENTS_PATH)
     return listeners
+
+
+def open_journal(settings: Settings) -> Journal | None:
+    """The request journal beside the database; without one (logged), promises are not kept."""
+    directory = journal_directory(settings.DATABASE_URL)
+    try:
+        return Journal.open(directory)
+    except OSError as exc:
+        log.error(
+            "the request journal in %s cannot be opened (%s); going on without it", directory, exc
+        )
+        return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -38,7 +39,10 @@ PERMANENT_ERRORS = frozenset(
         "invalid_metadata_schema",
     }
 )
-HISTORY_LIMIT = 100
+# conversations.history pages (Slack's recommended size); a lookup reads every page it needs.
+HISTORY_PAGE = 100
+# How far before the send began a lookup reads, for the difference between our clock and Slack's.
+LOOKUP_MARGIN = timedelta(minutes=2)
 
 
 def outbox_metadata(message: Outgoing) -> dict[str, Any]:
@@ -73,6 +77,10 @@ class SlackSender:
             await self._session.close()
             self._session = None
 
+    async def prepare(self, message: Outgoing) -> None:
+        """Open the DM a message to a user goes to (once per user and process)."""
+        await self._channel(message)
+
     async def send(self, message: Outgoing) -> None:
         """Post the message in its channel, or in a DM with its user."""
         channel = await self._channel(message)
@@ -85,19 +93,35 @@ class SlackSender:
         )
 
     async def was_sent(self, message: Outgoing) -> bool:
-        """Whether the channel's recent history already holds this message."""
+        """Whether the conversation holds this message: every page since just before its send.
+
+        The history is read from `send_started_at` less a margin (`oldest`), newest first, page
+        after page with the cursor, until the message is found or the pages run out; a busy
+        channel cannot hide it behind newer messages.
+        """
         channel = await self._channel(message)
-        try:
-            data = await self._call(
-                "conversations.history",
-                channel=channel,
-                limit=HISTORY_LIMIT,
-                include_all_metadata=True,
-            )
-        except PermanentFailure as exc:
-            log.warning("cannot read %s to look for %s: %s", channel, message.dedupe_key, exc)
-            return False
-        return any(carries(posted, message.dedupe_key) for posted in data.get("messages", []))
+        query: dict[str, Any] = {
+            "channel": channel,
+            "limit": HISTORY_PAGE,
+            "include_all_metadata": True,
+        }
+        if message.send_started_at is not None:
+            query["oldest"] = slack_ts((message.send_started_at - LOOKUP_MARGIN).timestamp())
+        cursor = None
+        pages = 0
+        while True:
+            try:
+                data = await self._call("conversations.history", **query, cursor=cursor)
+            except PermanentFailure as exc:
+                log.warning("cannot read %s to look for %s: %s", channel, message.dedupe_key, exc)
+                return False
+            pages += 1
+            if any(carries(posted, message.dedupe_key) for posted in data.get("messages", [])):
+                log.info("found %s in %s after %d page(s)", message.dedupe_key, channel, pages)
+                return True
+            cursor = (data.get("response_metadata") or {}).get("next_cursor")
+            if not data.get("has_more") or not cursor:
+                return False
 
     async def _channel(self, message: Outgoing) -> str:
         """The channel id to post in: the target channel, or the DM opened with the target user."""
@@ -123,7 +147,14 @@ class SlackSender:
         except SlackCallError as exc:
             if exc.error in PERMANENT_ERRORS:
                 raise PermanentFailure(f"{method}: {exc.error}") from exc
-            raise RetryLater(f"{method}: {exc.error}", retry_after=exc.retry_after) from exc
+            raise RetryLater(
+                f"{method}: {exc.error}", retry_after=exc.retry_after, scope=method
+            ) from exc
+
+
+def slack_ts(seconds: float) -> str:
+    """A Unix time as Slack writes a message `ts`: seconds and six decimals."""
+    return f"{seconds:.6f}"
 
 
 def slack_sender(settings: Settings) -> SlackSender:
