@@ -33,23 +33,14 @@ from bot.core.timeline import local_date
 from bot.core.words import IdentityKey, Platform, Role
 from bot.db.models import Client, Contractor
 from bot.db.session import Database
+from bot.files import open_private
+from bot.logs import setup_logging
 
 log = logging.getLogger("bot")
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 NAME_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
-
-
-def setup_logging(verbose: bool = False) -> None:
-    """Log to standard error, so standard output stays for replies."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("alembic", "aiosqlite", "sqlalchemy.engine", "asyncio"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def settings_or_exit() -> Settings:
@@ -277,8 +268,9 @@ def export_group() -> None:
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write to this file instead of standard output.",
+    help="Write to this new file (readable by you only) instead of standard output.",
 )
+@click.option("--force", is_flag=True, help="Replace the --out file if it exists.")
 @click.option("--include-deleted", is_flag=True, help="Also deleted entries, with deleted_at.")
 @with_database
 async def export_hours(
@@ -288,13 +280,19 @@ async def export_hours(
     last: str | None,
     fmt: str,
     out: Path | None,
+    force: bool,
     include_deleted: bool,
 ) -> None:
     """Every hours entry in a date range (no dates: everything), streamed."""
     start, end = team_date(first, settings), team_date(last, settings)
     if start and end and start > end:
         refuse(f"--from {start} is after --to {end}; give the earlier date first.")
-    stream = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+    try:
+        stream = open_private(out, force=force) if out else sys.stdout
+    except FileExistsError:
+        refuse(f"{out} exists; choose another --out file, or add --force to replace it.")
+    except OSError as exc:
+        refuse(f"{out} cannot be written: {exc.strerror}.")
     try:
         async with database.sessionmaker() as session:
             batches = export.hours_batches(

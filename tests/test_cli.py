@@ -6,6 +6,7 @@ import io
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -122,6 +123,31 @@ async def test_export_csv_to_a_file(database_url, tmp_path):
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert [(r["project"], r["minutes"], r["kind"]) for r in rows] == [("ACME", "120", "worked")]
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+async def test_export_never_replaces_a_file_unless_forced(database_url, tmp_path):
+    """An existing --out file is refused (exit 1, unchanged); --force replaces it, still 0600."""
+    chat_json(database_url, "admin", *SETUP, tmp_path=tmp_path)
+    out = tmp_path / "hours.csv"
+    out.write_text("keep me")
+    out.chmod(0o644)
+    refused = pausebot("export", "hours", "--out", str(out), url=database_url)
+    assert refused.returncode == 1 and "--force" in refused.stderr
+    assert out.read_text() == "keep me"
+    forced = pausebot("export", "hours", "--out", str(out), "--force", url=database_url)
+    assert forced.returncode == 0, forced.stderr
+    assert out.read_text().startswith("id,") and stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+async def test_console_saves_an_export_beside_an_existing_one(database_url, tmp_path):
+    """`/ops export` in chat writes a new owner-only file and never replaces an older one."""
+    chat_json(database_url, "admin", *SETUP, tmp_path=tmp_path)
+    first = chat_json(database_url, "admin", "/ops export", tmp_path=tmp_path)[-1]
+    second = chat_json(database_url, "admin", "/ops export", tmp_path=tmp_path)[-1]
+    paths = [Path(reply["file"]["path"]) for reply in (first, second)]
+    assert paths[0] != paths[1] and all(path.exists() for path in paths)
+    assert {stat.S_IMODE(path.stat().st_mode) for path in paths} == {0o600}
 
 
 async def test_summary_and_impact_json(database_url, tmp_path):

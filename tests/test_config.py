@@ -1,6 +1,7 @@
 """Settings: SPEC's names, defaults, and clear errors for malformed values."""
 
 from datetime import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -74,3 +75,12 @@ def test_malformed_values_name_the_setting(name, value):
     """A malformed value is a ConfigError whose message names the setting."""
     with pytest.raises(ConfigError, match=name):
         load_settings(_env_file=None, **{name: value})
+
+
+def test_env_example_lists_every_setting_and_grants_nobody_admin():
+    """Copied as told, .env.example loads, names every setting, and makes no placeholder admin."""
+    example = Path(__file__).resolve().parents[1] / ".env.example"
+    written = {line.split("=", 1)[0].lstrip("# ") for line in example.read_text().splitlines()}
+    assert set(Settings.model_fields) <= written
+    settings = Settings(_env_file=example)
+    assert settings.PAUSEBOT_ADMINS == [] and settings.OPS_CHANNELS == []

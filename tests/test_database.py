@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, make_url, select
 
 from bot.commands.runner import CommandRunner
 from bot.core.people import Caller
@@ -53,3 +55,21 @@ async def test_failed_transaction_lets_the_next_one_in(database):
             raise RuntimeError("refused")
     async with asyncio.timeout(5), database.transaction() as db:
         assert await db.scalar(select(func.count()).select_from(HoursEntry)) == 0
+
+
+async def test_a_second_process_starts_while_sqlite_is_write_locked(database_url):
+    """At head already, opening the database only reads: another writer's lock does not stop it."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the write lock is SQLite's")
+    path = make_url(database_url).database
+    holder = sqlite3.connect(path, isolation_level=None, timeout=0.1)
+    holder.execute("BEGIN IMMEDIATE")
+    database = Database(database_url)
+    try:
+        started = time.monotonic()
+        await asyncio.wait_for(database.upgrade(), timeout=5)
+        assert time.monotonic() - started < 5
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        await database.dispose()

@@ -226,10 +226,19 @@ def kind_for(pause: PauseOnDate | None) -> HoursKind:
     return HoursKind.WORKED
 
 
-async def entry_for_request(db: AsyncSession, request_key: str) -> HoursEntry | None:
-    """The entry an earlier delivery of the same platform request created, if any."""
+async def entry_for_request(
+    db: AsyncSession, request_key: str, person: Person
+) -> HoursEntry | None:
+    """The entry an earlier delivery of the same platform request created, if any.
+
+    A request key is the caller's own: another person's key is refused, never answered with
+    their entry.
+    """
     query = select(HoursEntry).where(HoursEntry.request_key == request_key)
-    return (await db.execute(query)).scalar_one_or_none()
+    earlier = (await db.execute(query)).scalar_one_or_none()
+    if earlier is not None and earlier.contractor_id != person.contractor.id:
+        raise NotAllowed("That request belongs to someone else; send your own command again.")
+    return earlier
 
 
 async def log_hours(
@@ -245,7 +254,7 @@ async def log_hours(
     request_key: str | None = None,
 ) -> LoggedEntry:
     """Record hours; blocked when the project was paused for the whole work date."""
-    if request_key and (earlier := await entry_for_request(db, request_key)):
+    if request_key and (earlier := await entry_for_request(db, request_key, person)):
         total = await day_total(
             db, contractor_id=earlier.contractor_id, work_date=earlier.work_date
         )
@@ -275,7 +284,7 @@ async def log_hours(
             db.add(entry)
             await db.flush()
     except IntegrityError:
-        earlier = await entry_for_request(db, request_key)
+        earlier = await entry_for_request(db, request_key, person)
         if earlier is None:
             raise
         return logged(earlier, project.code, repeated=True, day_total=total - minutes, pause=None)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import (
@@ -47,8 +49,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    """Take SQLite's write lock at BEGIN, so check-then-write transactions serialise."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    """Take SQLite's write lock at BEGIN, so check-then-write transactions serialise.
+
+    A connection opened with the execution option `read_only` begins without the lock, so it
+    can read while another process writes.
+    """
+    read_only = conn.get_execution_options().get("read_only", False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, **kwargs) -> AsyncEngine:
@@ -104,7 +111,15 @@ class Database:
         return True
 
     async def upgrade(self) -> None:
-        """Run Alembic migrations to head on this database."""
+        """Run Alembic migrations to head on this database, unless it is there already.
+
+        The version is read first without taking SQLite's write lock, so a process can start
+        while another holds that lock.
+        """
+        async with self.engine.connect() as conn:
+            reader = await conn.execution_options(read_only=True)
+            if await reader.run_sync(_at_head):
+                return
         async with self.engine.connect() as conn:
             await conn.run_sync(_upgrade)
             await conn.commit()
@@ -120,6 +135,12 @@ def alembic_config(connection: Connection | None = None) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     return config
+
+
+def _at_head(connection: Connection) -> bool:
+    """Whether the database's schema is at the newest migration."""
+    current = MigrationContext.configure(connection).get_current_revision()
+    return current == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def _upgrade(connection: Connection) -> None:

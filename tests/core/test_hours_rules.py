@@ -242,3 +242,16 @@ async def test_cap_holds_when_logs_race(acme, say, database):
     assert sorted(reply.ok for reply in replies) == [False] * 6 + [True] * 4
     week = await say.ok("bob", "/hours week yesterday")
     assert sum(entry["minutes"] for entry in week.data.to_json()["entries"]) == 4 * 5 * 60
+
+
+async def test_a_request_key_answers_only_its_own_person(acme, say):
+    """Carol replaying bob's request key is refused and never gets his entry back."""
+    first = await say.ok("bob", "/hours log ACME 1h", request_key="slack:view:V1")
+    replay = await say("carol", "/hours log ACME 1h", request_key="slack:view:V1")
+    assert not replay.ok and "someone else" in replay.text
+    assert str(first.data.to_json()["id"]) not in replay.text
+    again = await say.ok("bob", "/hours log ACME 1h", request_key="slack:view:V1")
+    assert (
+        again.data.to_json()["repeated"]
+        and again.data.to_json()["id"] == first.data.to_json()["id"]
+    )

@@ -16,6 +16,7 @@ from bot.commands.reply import ErrorKind, Reply
 from bot.commands.runner import CommandRunner
 from bot.core.message import Message
 from bot.core.people import Caller
+from bot.files import write_new
 from bot.core.words import Platform
 
 PROMPT = "pausebot> "
@@ -36,12 +37,10 @@ def tolerant_stdio() -> None:
 
 
 def save_attachment(reply: Reply, folder: Path) -> Path | None:
-    """Write a reply's file into a folder; returns its path."""
+    """Write a reply's file into a folder (owner-only, never over another file); its path."""
     if reply.attachment is None:
         return None
-    path = folder / reply.attachment.filename
-    path.write_bytes(reply.attachment.content)
-    return path
+    return write_new(folder, reply.attachment.filename, reply.attachment.content)
 
 
 def render(reply: Reply, *, as_json: bool, saved: Path | None) -> str:
