@@ -138,11 +138,11 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def _at_head(connection: Connection) -> bool:
-    """Whether the database's schema is at the newest migration."""
-    current = MigrationContext.configure(connection).get_current_revision()
-    return current == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """Whether the database's schema is at the newest migrations."""
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def _upgrade(connection: Connection) -> None:
     """Upgrade to head on a synchronous connection."""
-    command.upgrade(alembic_config(connection), "head")
+    command.upgrade(alembic_config(connection), "heads")
