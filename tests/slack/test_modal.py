@@ -292,3 +292,16 @@ async def test_modal_failure_names_an_error_id_found_in_the_log(
     (record,) = [r for r in caplog.records if error_id in r.getMessage()]
     assert record.getMessage() == f"Slack log-hours modal failed (error id {error_id})"
     assert "private words" not in caplog.text
+
+
+async def test_home_tab_shows_the_latest_update(slack: SlackHarness):
+    """App Home shows a paused project's latest update and the next one promised."""
+    await setup_project(slack)
+    await slack.ok("/project", "pause ACME vendor incident")
+    await slack.ok("/project", "update ACME audit under way next 2026-03-09 15:00")
+    await slack.event(
+        {"type": "app_home_opened", "user": "UALICE", "channel": "DUALICE", "tab": "home"}
+    )
+    text = str(slack.fake.home["UALICE"]["blocks"])
+    assert "Latest update: audit under way" in text
+    assert "Next update by: 2026-03-09 15:00 UTC" in text

@@ -20,7 +20,7 @@ from bot.commands import hours  # noqa: F401 - declares /hours log in the comman
 from bot.commands.base import COMMANDS, Command
 from bot.commands.params import Kind, Param
 from bot.commands.reply import Reply
-from bot.core.present import minutes
+from bot.core.present import minutes, update_fields
 from bot.core.readmodels import MyProject, MyProjects
 from bot.core.words import ProjectState
 
@@ -205,7 +205,8 @@ def working_modal() -> dict[str, Any]:
 
 
 def project_home_blocks(project: MyProject) -> list[Json]:
-    """One project on App Home: state, since when, a pause's reason, and this week's hours."""
+    """One project on App Home: state, since when, a pause's reason, the latest update, and
+    this week's hours."""
     lines = [
         f"{STATE_ICONS[project.state]} *{escape(project.project)}* · {escape(project.title)} "
         f"({escape(project.client)})",
@@ -215,6 +216,9 @@ def project_home_blocks(project: MyProject) -> list[Json]:
         resume = project.expected_resume.isoformat() if project.expected_resume else "not known"
         lines.append(f"Reason: {escape(project.reason or 'none given')}")
         lines.append(f"Expected resume: {resume}")
+    lines += [
+        f"{field.name}: {escape(field.value)}" for field in update_fields(project.latest_update)
+    ]
     return [
         {
             "type": "section",
