@@ -14,9 +14,11 @@ from bot.adapters.console.chat import tolerant_stdio
 from bot.adapters.console.sender import ConsoleSender
 from bot.commands.runner import CommandRunner
 from bot.config import Settings
+from bot.core.audiences import Audience, PlatformAudiences
 from bot.core.clock import Clock, SystemClock
 from bot.core.words import IdentityKey, Platform
 from bot.db.session import Database
+from bot.health import Health
 from bot.metrics import Metrics
 from bot.notify.dispatcher import Dispatcher
 from bot.notify.sender import Sender
@@ -65,6 +67,7 @@ class Background:
         clock: Clock,
         metrics: Metrics,
         senders: dict[Platform, Sender],
+        audience: Audience | None = None,
     ) -> None:
         self.senders = senders
         self.dispatcher = Dispatcher(
@@ -74,7 +77,9 @@ class Background:
             metrics=metrics,
             lease=timedelta(seconds=settings.OUTBOX_LEASE_SECONDS),
         )
-        jobs = Jobs(database=database, settings=settings, clock=clock, metrics=metrics)
+        jobs = Jobs(
+            database=database, settings=settings, clock=clock, metrics=metrics, audience=audience
+        )
         self.scheduler = Scheduler(jobs=jobs, leadership=leadership_for(database))
         self.tasks: list[asyncio.Task[None]] = []
 
@@ -127,14 +132,28 @@ async def run_app(settings: Settings, *, console_name: str) -> None:
     await database.upgrade()
     metrics = Metrics()
     clock = SystemClock()
-    runner = CommandRunner(database=database, settings=settings, clock=clock, metrics=metrics)
-    web_app = create_web_app(database=database, metrics=metrics)
+    # Lists the members of groups named in commands, per connected platform (added below).
+    audiences = PlatformAudiences()
+    runner = CommandRunner(
+        database=database, settings=settings, clock=clock, metrics=metrics, audience=audiences
+    )
+    # Each configured adapter's state for /healthz; nothing below waits on a platform.
+    health = Health()
+    for platform, enabled in (
+        (Platform.SLACK, settings.slack_enabled),
+        (Platform.DISCORD, settings.discord_enabled),
+    ):
+        if enabled:
+            health.expect(platform)
+    web_app = create_web_app(database=database, metrics=metrics, health=health)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(database.dispose)
         if settings.slack_enabled:
             from bot.adapters.slack.app import start_slack
+            from bot.adapters.slack.groups import SlackAudience
 
-            await start_slack(settings, runner, web_app, stack)
+            listeners = await start_slack(settings, runner, web_app, stack, health)
+            audiences.add(Platform.SLACK, SlackAudience(listeners.api))
         try:
             web_runner = await start_web(web_app, host=settings.HTTP_HOST, port=settings.HTTP_PORT)
             stack.push_async_callback(web_runner.cleanup)
@@ -145,15 +164,19 @@ async def run_app(settings: Settings, *, console_name: str) -> None:
         if settings.discord_enabled:
             from bot.adapters.discord.bot import PausebotBot
 
-            discord_bot = PausebotBot(runner=runner, settings=settings)
+            discord_bot = PausebotBot(runner=runner, settings=settings, health=health)
             discord_bot.launch()
             stack.push_async_callback(discord_bot.shutdown)
+            from bot.adapters.discord.groups import DiscordAudience
+
+            audiences.add(Platform.DISCORD, DiscordAudience(discord_bot))
         background = Background(
             database=database,
             settings=settings,
             clock=clock,
             metrics=metrics,
             senders=build_senders(settings),
+            audience=audiences,
         )
         background.start()
         stack.push_async_callback(background.stop)

@@ -307,6 +307,79 @@ async def export_hours(
             stream.close()
 
 
+@main.group(name="import")
+def import_group() -> None:
+    """Bulk imports from files."""
+
+
+@import_group.command(name="assignments")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and count; apply nothing.")
+def import_assignments(file: Path, dry_run: bool) -> None:
+    """Assign people to projects from a CSV: project, and identity, email or name."""
+    from bot.imports import import_assignments as run_import
+    from bot.imports import load_import_settings
+
+    try:
+        settings = load_import_settings()
+    except ConfigError as exc:
+        click.echo(f"pausebot: configuration error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    out, err = click.get_text_stream("stdout"), click.get_text_stream("stderr")
+    code = asyncio.run(run_import(file, dry_run=dry_run, settings=settings, out=out, err=err))
+    sys.exit(code)
+
+
+@main.command(name="statement")
+@click.argument("identity")
+@click.option("--from", "first", default=None, help="First date (default: 90 days before --to).")
+@click.option("--to", "last", default=None, help="Last date (default: today).")
+@click.option("--format", "fmt", type=click.Choice(["json", "pdf", "csv"]), default="json")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this new file (readable by you only) instead of standard output.",
+)
+@click.option("--force", is_flag=True, help="Replace the --out file if it exists.")
+@with_database
+async def statement_command(
+    settings: Settings,
+    database: Database,
+    identity: str,
+    first: str | None,
+    last: str | None,
+    fmt: str,
+    out: Path | None,
+    force: bool,
+) -> None:
+    """A contractor's statement (IDENTITY like slack:U024BE7LH): JSON, PDF or CSV."""
+    from bot.core.evidence import make_statement
+
+    if fmt == "pdf" and out is None and sys.stdout.isatty():
+        refuse("a PDF does not belong on a terminal; add --out FILE.")
+    made, content = await make_statement(
+        database,
+        default_tz=settings.PAUSEBOT_TZ,
+        identity=identity,
+        first=first,
+        last=last,
+        fmt=fmt,
+    )
+    if out is None:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+        return
+    try:
+        with open_private(out, force=force, binary=True) as stream:
+            stream.write(content)
+    except FileExistsError:
+        refuse(f"{out} exists; choose another --out file, or add --force to replace it.")
+    except OSError as exc:
+        refuse(f"{out} cannot be written: {exc.strerror}.")
+    click.echo(f"Wrote {out} ({made.digest}).", err=True)
+
+
 @main.group(name="discord")
 def discord_group() -> None:
     """Discord maintenance."""
@@ -345,3 +418,39 @@ def discord_sync(everywhere: bool) -> None:
         refuse(f"Discord refused the sync: {exc}")
     where = "globally" if everywhere else f"to {len(settings.DISCORD_GUILD_IDS)} server(s)"
     click.echo(f"Synced /{', /'.join(names)} {where}.")
+
+
+@main.command(name="dashboard-link")
+@click.option(
+    "--as",
+    "identity",
+    required=True,
+    help="Whose link: an identity like slack:U024BE7LH (a bare NAME means console:NAME).",
+)
+@with_database
+async def dashboard_link(settings: Settings, database: Database, identity: str) -> None:
+    """Print a one-time sign-in link to the web dashboard (ops staff and admins only)."""
+    from bot.core import weblogin
+    from bot.core.people import Caller, find_identity, resolve
+
+    text = identity.strip()
+    key = IdentityKey.parse(text if ":" in text else f"console:{text}")
+    now = SystemClock().now()
+    async with database.transaction() as session:
+        if key not in settings.PAUSEBOT_ADMINS and await find_identity(session, key) is None:
+            raise NotFound(f"pausebot does not know {key}; check the spelling.")
+        person = await resolve(
+            session,
+            Caller(platform=key.platform, external_id=key.external_id),
+            now=now,
+            admins=settings.PAUSEBOT_ADMINS,
+            default_tz=settings.PAUSEBOT_TZ,
+        )
+        if not person.has(Role.OPS):
+            raise InvalidInput(
+                f"{key} is a contractor; only ops staff and admins get a dashboard link."
+            )
+        _token, link = await weblogin.issue_link(
+            session, person=person, now=now, base_url=settings.public_url
+        )
+    click.echo(link.url)

@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     SUMMARY_TIME: time = time(9, 0)
     PAUSE_REMINDER_DAYS: int = Field(default=3, ge=1, le=365)
     UPDATE_NUDGE_DAYS: int = Field(default=2, ge=1, le=365)
+    AUDIENCE_SYNC_MINUTES: int = Field(default=15, ge=1, le=1440)
     HOURS_BACKDATE_DAYS: int = Field(default=14, ge=0, le=3650)
     SLACK_BOT_TOKEN: str | None = None
     SLACK_SIGNING_SECRET: str | None = None
@@ -66,6 +67,7 @@ class Settings(BaseSettings):
     OUTBOX_LEASE_SECONDS: int = Field(default=60, ge=5, le=3600)
     HTTP_HOST: str = "127.0.0.1"
     HTTP_PORT: int = Field(default=3000, ge=0, le=65535)
+    PUBLIC_URL: str | None = None
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -74,6 +76,16 @@ class Settings(BaseSettings):
         if not re.match(r"^(sqlite|postgres(ql)?)(\+\w+)?://", value):
             raise ValueError("use sqlite:///path or postgresql://user@host:port/db")
         return value
+
+    @field_validator("PUBLIC_URL")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        """Accept an http or https base URL, like https://pausebot.example.com."""
+        if value is None or not value.strip():
+            return None
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value.strip()):
+            raise ValueError(f"{value!r} is not a base URL like https://pausebot.example.com")
+        return value.strip().rstrip("/")
 
     @field_validator("PAUSEBOT_TZ")
     @classmethod
@@ -125,6 +137,11 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         """The team's time zone."""
         return ZoneInfo(self.PAUSEBOT_TZ)
+
+    @property
+    def public_url(self) -> str:
+        """Where people reach the web pages: PUBLIC_URL, else http://HTTP_HOST:HTTP_PORT."""
+        return self.PUBLIC_URL or f"http://{self.HTTP_HOST}:{self.HTTP_PORT}"
 
     @property
     def slack_enabled(self) -> bool:

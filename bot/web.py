@@ -2,25 +2,55 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.db.session import Database
+from bot.health import Health
 from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
+# /healthz answers within this even when the database hangs (it is then reported down).
+PING_TIMEOUT = 5.0
 
-def create_web_app(*, database: Database, metrics: Metrics) -> web.Application:
+
+async def health_report(database: Database, health: Health) -> tuple[dict[str, Any], int]:
+    """/healthz's body and status, as SPEC words them.
+
+    `down` (503) only when the database does not answer; `degraded` (200) when it does but a
+    configured adapter is not `ok`; else `ok`. `adapters` lists the configured adapters only.
+    """
+    try:
+        reachable = await asyncio.wait_for(database.ping(), PING_TIMEOUT)
+    except TimeoutError:
+        log.warning("database ping took over %.0f s", PING_TIMEOUT)
+        reachable = False
+    adapters = {adapter.value: state.value for adapter, state in health.states().items()}
+    if not reachable:
+        status, code = "down", 503
+    elif health.all_ok:
+        status, code = "ok", 200
+    else:
+        status, code = "degraded", 200
+    body = {"status": status, "database": "ok" if reachable else "down", "adapters": adapters}
+    return body, code
+
+
+def create_web_app(
+    *, database: Database, metrics: Metrics, health: Health | None = None
+) -> web.Application:
     """The HTTP application with health and metrics endpoints."""
+    health = health if health is not None else Health()
 
     async def healthz(_request: web.Request) -> web.Response:
-        """200 when the database answers, 503 otherwise."""
-        if await database.ping():
-            return web.json_response({"status": "ok"})
-        return web.json_response({"status": "database unreachable"}, status=503)
+        """The database's and each configured adapter's state; 503 only without a database."""
+        body, code = await health_report(database, health)
+        return web.json_response(body, status=code)
 
     async def metrics_endpoint(_request: web.Request) -> web.Response:
         """Prometheus metrics."""

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands.params import Param, PersonRef
 from bot.commands.reply import Reply
 from bot.config import Settings
+from bot.core.audiences import GroupRef, Lookup, Lookups
 from bot.core.errors import NotFound
 from bot.core.people import Caller, Person, ensure_identity, find_identity
 from bot.core.projects import get_project
@@ -30,6 +31,16 @@ class Context:
     now: datetime
     request_key: str | None = None
     created: list[str] = field(default_factory=list)
+    lookups: Lookups = field(default_factory=Lookups)
+
+    def members(self, groups: list[GroupRef], *, required: bool = True) -> list[Lookup]:
+        """The members of groups the command names, looked up before this transaction began.
+
+        The first time, this raises MembersNeeded: the runner looks the groups up outside the
+        transaction and runs the command again. `required` refuses the command when a group
+        cannot be read; otherwise an Unread stands for it.
+        """
+        return self.lookups.get(groups, required=required)
 
     @property
     def today(self) -> date:

@@ -12,10 +12,20 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, time
+from decimal import Decimal
 from typing import Any
 
 from bot.commands.params import ME, Kind, Param, PersonRef, When
+from bot.core.audiences import (
+    GROUP_FORMS,
+    OFF,
+    GroupKind,
+    GroupRef,
+    looks_like_group,
+    parse_group,
+)
 from bot.core.errors import InvalidInput, PausebotError
+from bot.core.money import parse_amount, parse_currency
 from bot.core.parsing import (
     check_text,
     clean_name,
@@ -175,7 +185,7 @@ def convert(param: Param, raw: Any, reading: Reading, usage: str) -> Any:
             raise InvalidInput(
                 param.missing or f"Something is missing; type {usage}.", field=param.name
             )
-        return [] if param.kind is Kind.PEOPLE else None
+        return [] if param.kind in (Kind.PEOPLE, Kind.AUDIENCES) else None
     with about(param):
         return CONVERTERS[param.kind](param, raw, reading, usage)
 
@@ -230,6 +240,10 @@ def as_person(_param: Param, raw: PersonRef | str, reading: Reading, _usage: str
         return raw
     if raw.strip().lower() == "@me":
         return ME
+    if looks_like_group(raw):
+        raise InvalidInput(
+            f"{shown(raw)} is a group; name one person here, like @name or <@U024BE7LH>."
+        )
     key = parse_identity(raw, reading.platform)
     if key is None:
         raise InvalidInput(
@@ -247,6 +261,69 @@ def as_people(
     return [as_person(param, item, reading, usage) for item in items]
 
 
+def as_audience(
+    param: Param, raw: PersonRef | GroupRef | str, reading: Reading, usage: str
+) -> PersonRef | GroupRef:
+    """A person or a group (which stands for its members), or as given."""
+    if isinstance(raw, PersonRef | GroupRef):
+        return raw
+    group = parse_group(raw, reading.platform)
+    if group is not None:
+        return group
+    if looks_like_group(raw):
+        raise InvalidInput(f"{shown(raw)} is not a group pausebot can read; name {GROUP_FORMS}.")
+    return as_person(param, raw, reading, usage)
+
+
+def as_audiences(
+    param: Param, raw: str | list[str | PersonRef | GroupRef], reading: Reading, usage: str
+) -> list[PersonRef | GroupRef]:
+    """People and groups, from words or a line of mentions, or as given."""
+    items = split_words(raw) if isinstance(raw, str) else raw
+    return [as_audience(param, item, reading, usage) for item in items]
+
+
+def as_groups(
+    _param: Param, raw: str | list[str | GroupRef], reading: Reading, usage: str
+) -> list[GroupRef] | str:
+    """Groups from words or a line of mentions (or as given), or the word `off`."""
+    items = split_words(raw) if isinstance(raw, str) else list(raw)
+    if len(items) == 1 and isinstance(items[0], str) and items[0].strip().lower() == OFF:
+        return OFF
+    groups = []
+    for item in items:
+        if isinstance(item, GroupRef):
+            groups.append(item)
+            continue
+        if item.strip().lower() == OFF:
+            raise InvalidInput(f"Write off alone to stop following groups; type {usage}.")
+        found = parse_group(item, reading.platform)
+        if found is None:
+            person = item.strip().lower() == "@me" or parse_identity(item, reading.platform)
+            what = "is a person, not a group" if person else "is not a group"
+            raise InvalidInput(f"{shown(item)} {what}; name {GROUP_FORMS}.")
+        groups.append(found)
+    return groups
+
+
+def as_role(_param: Param, raw: GroupRef | str, reading: Reading, _usage: str) -> GroupRef:
+    """A Discord role, as the role option gave it or written `<@&1234>`/`@discord-role:1234`."""
+    found = raw if isinstance(raw, GroupRef) else parse_group(raw, reading.platform)
+    if found is None or found.key.kind is not GroupKind.ROLE:
+        raise InvalidInput(f"{shown(str(raw))} is not a Discord role; pick one from the list.")
+    return found
+
+
+def as_amount(_param: Param, raw: Decimal | str, _reading: Reading, _usage: str) -> Decimal:
+    """An exact amount of money, from text like `21.50`, or as given."""
+    return parse_amount(f"{raw:f}" if isinstance(raw, Decimal) else str(raw))
+
+
+def as_currency(_param: Param, raw: str, _reading: Reading, _usage: str) -> str:
+    """An ISO 4217 currency code, in upper case."""
+    return parse_currency(raw)
+
+
 def as_channel(_param: Param, raw: IdentityKey | str, reading: Reading, _usage: str) -> IdentityKey:
     """A channel, from a mention, `#name` or `#platform:id`, or as given."""
     if isinstance(raw, IdentityKey):
@@ -261,7 +338,8 @@ def as_choice(param: Param, raw: str, _reading: Reading, usage: str) -> str:
     """One of the parameter's choices, in lower case."""
     word = raw.strip().lower()
     if word not in param.choices:
-        raise InvalidInput(f"{shown(raw)} is not a {param.public_name}; type {usage}.")
+        article = "an" if param.public_name[:1] in ("a", "e", "i", "o", "u") else "a"
+        raise InvalidInput(f"{shown(raw)} is not {article} {param.public_name}; type {usage}.")
     return word
 
 
@@ -290,4 +368,10 @@ CONVERTERS = {
     Kind.ENTRY_ID: as_entry_id,
     Kind.ZONE: as_zone,
     Kind.WHEN: as_when,
+    Kind.AMOUNT: as_amount,
+    Kind.CURRENCY: as_currency,
+    Kind.AUDIENCE: as_audience,
+    Kind.AUDIENCES: as_audiences,
+    Kind.GROUPS: as_groups,
+    Kind.ROLE: as_role,
 }

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from bot.commands.base import Context, command
+from bot.commands.evidence import statement_reply
 from bot.commands.params import Kind, Param
 from bot.commands.reply import Reply
-from bot.core import hours, present
+from bot.core import availability, hours, present
 from bot.core.people import set_zone
 from bot.core.readmodels import ZoneSet
-from bot.core.words import Role
+from bot.core.words import Answer, Role
 
 CODE = Param("code", Kind.CODE, "Project code")
 DURATION = Param("duration", Kind.DURATION, "How long: 2h, 1.5h, 90m, 1h30m, 2h 15m or 1:30")
@@ -111,3 +112,60 @@ async def zone(ctx: Context, *, zone: str) -> Reply:
     await set_zone(ctx.db, contractor=ctx.person.contractor, zone=zone)
     result = ZoneSet(tz=zone)
     return Reply.of(result, present.zone_set(result))
+
+
+@command(
+    "hours",
+    "available",
+    role=Role.CONTRACTOR,
+    summary="record whether I was available to work on a paused project that date",
+    params=(
+        CODE,
+        Param(
+            "answer",
+            Kind.CHOICE,
+            "yes: I was available to work; no: I was not",
+            choices=tuple(Answer),
+        ),
+        Param("date", Kind.DATE, "The date: " + DATE_HELP, optional=True),
+        Param("note", Kind.TEXT, "A note, like the hours you could have worked", optional=True),
+    ),
+)
+async def available(
+    ctx: Context, *, code: str, answer: str, date: date | None, note: str | None
+) -> Reply:
+    """Record an availability answer; the last one for a date counts."""
+    result = await availability.record_answer(
+        ctx.db,
+        person=ctx.person,
+        code=code,
+        answer=Answer(answer),
+        day=date or ctx.today,
+        note=note or "",
+        now=ctx.now,
+        backdate_days=ctx.settings.HOURS_BACKDATE_DAYS,
+        request_key=ctx.request_key,
+    )
+    return Reply.of(result, present.availability_recorded(result))
+
+
+@command(
+    "hours",
+    "statement",
+    role=Role.CONTRACTOR,
+    summary="my statement for a claim, as a PDF and a CSV file (default the last 90 days)",
+    params=(
+        Param(
+            "first",
+            Kind.DATE,
+            "First date (default: 90 days before the last)",
+            optional=True,
+            alias="from",
+        ),
+        Param("last", Kind.DATE, "Last date (default: today)", optional=True, alias="to"),
+    ),
+    slow=True,
+)
+async def statement(ctx: Context, *, first: date | None, last: date | None) -> Reply:
+    """The caller's own statement, sent privately as files."""
+    return await statement_reply(ctx, ctx.person.contractor, first, last)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from bot.commands.base import Context, command
+from bot.commands.evidence import statement_reply
 from bot.commands.params import Kind, Param, PersonRef
 from bot.commands.reply import Attachment, Reply
-from bot.core import export, people, present, reports
+from bot.core import export, people, present, rates, reports, weblogin
 from bot.core.errors import InvalidInput
 from bot.core.parsing import CLIENT_LIMIT
 from bot.core.readmodels import ExportMade, Linked, RoleSet
@@ -143,3 +145,90 @@ async def link(
     keys = await people.identity_keys(ctx.db, kept.id)
     result = Linked(contractor=kept.display_name, identities=tuple(str(key) for key in keys))
     return Reply.of(result, present.linked(result))
+
+
+@command(
+    "ops",
+    "dashboard",
+    role=Role.OPS,
+    summary="a private one-time link to the web dashboard",
+)
+async def dashboard(ctx: Context) -> Reply:
+    """A sign-in link to the web dashboard, good once and for 15 minutes, for the caller."""
+    _token, link = await weblogin.issue_link(
+        ctx.db, person=ctx.person, now=ctx.now, base_url=ctx.settings.public_url
+    )
+    return Reply.of(link, present.dashboard_link(link))
+
+
+@command(
+    "ops",
+    "rate",
+    role=Role.ADMIN,
+    summary="one contractor's hourly rate on a project, before the project's rate",
+    params=(
+        Param("who", Kind.PERSON, "Whose rate"),
+        Param("code", Kind.CODE, "Project code"),
+        Param("amount", Kind.AMOUNT, "Hourly rate, like 21 or 21.50 (two decimal places at most)"),
+        Param("currency", Kind.CURRENCY, "ISO 4217 currency code, like USD or EUR"),
+        Param(
+            "first",
+            Kind.DATE,
+            "The first date it applies to (default today); a past date is allowed",
+            optional=True,
+            keyword="from",
+            alias="from",
+            label="[from DATE]",
+            team=True,
+        ),
+    ),
+)
+async def rate(
+    ctx: Context,
+    *,
+    who: PersonRef,
+    code: str,
+    amount: Decimal,
+    currency: str,
+    first: date | None,
+) -> Reply:
+    """Set one contractor's own hourly rate on a project from a date on."""
+    (contractor,) = await ctx.people([who])
+    found = await ctx.project(code)
+    result = await rates.set_rate(
+        ctx.db,
+        project=found,
+        contractor=contractor,
+        amount=amount,
+        currency=currency,
+        effective_from=first or ctx.team_today,
+        actor=ctx.person.contractor,
+        now=ctx.now,
+    )
+    return Reply.of(result, present.rate_set(result))
+
+
+@command(
+    "ops",
+    "statement",
+    role=Role.OPS,
+    summary="a contractor's statement, as a PDF and a CSV file (default the last 90 days)",
+    params=(
+        Param("who", Kind.PERSON, "Whose statement"),
+        Param(
+            "first",
+            Kind.DATE,
+            "First date (default: 90 days before the last)",
+            optional=True,
+            alias="from",
+        ),
+        Param("last", Kind.DATE, "Last date (default: today)", optional=True, alias="to"),
+    ),
+    slow=True,
+)
+async def statement(
+    ctx: Context, *, who: PersonRef, first: date | None, last: date | None
+) -> Reply:
+    """A contractor's statement, sent privately to the ops member who asked."""
+    (contractor,) = await ctx.people([who], create=False)
+    return await statement_reply(ctx, contractor, first, last)

@@ -28,9 +28,15 @@ class Kind(StrEnum):
     ENTRY_ID = "entry_id"  # an hours entry's id
     ZONE = "zone"  # an IANA time zone
     WHEN = "when"  # a date and an optional HH:MM, like `2026-12-20 15:00`
+    AMOUNT = "amount"  # an exact amount of money, like `21.50`
+    CURRENCY = "currency"  # an ISO 4217 currency code, like `USD`
+    AUDIENCE = "audience"  # one person or group (a group stands for its members)
+    AUDIENCES = "audiences"  # people and groups, the rest of the line
+    GROUPS = "groups"  # groups only, or `off`, the rest of the line
+    ROLE = "role"  # a Discord role, given as an option
 
 
-REST_KINDS = frozenset({Kind.SUBJECT, Kind.PEOPLE, Kind.TEXT})
+REST_KINDS = frozenset({Kind.SUBJECT, Kind.PEOPLE, Kind.TEXT, Kind.AUDIENCES, Kind.GROUPS})
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,12 @@ LABELS = {
     Kind.ENTRY_ID: "ID",
     Kind.ZONE: "ZONE",
     Kind.DURATION: "DURATION",
+    Kind.AMOUNT: "AMOUNT",
+    Kind.CURRENCY: "CURRENCY",
+    Kind.AUDIENCE: "@who",
+    Kind.AUDIENCES: "@who…",
+    Kind.GROUPS: "GROUP…",
+    Kind.ROLE: "@role",
 }
 
 

@@ -29,7 +29,7 @@ class ErrorKind(StrEnum):
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file the reply carries (an export)."""
+    """A file the reply carries (an export, a statement)."""
 
     filename: str
     content: bytes
@@ -47,6 +47,14 @@ class Reply:
     attachment: Attachment | None = None
     error_kind: ErrorKind | None = None
     field: str | None = None
+    # Files after the first (a statement is a PDF and a CSV); `files` gives them all.
+    more_attachments: tuple[Attachment, ...] = ()
+
+    @property
+    def files(self) -> tuple[Attachment, ...]:
+        """Every file the reply carries, the first one first."""
+        first = (self.attachment,) if self.attachment is not None else ()
+        return first + self.more_attachments
 
     @property
     def title(self) -> str:

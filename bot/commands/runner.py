@@ -18,6 +18,7 @@ from bot.commands.grammar import Reading, convert, read_words, split_command, sp
 from bot.commands.reply import ErrorKind, Reply, internal_failure
 from bot.config import Settings
 from bot.core import present
+from bot.core.audiences import PROGRESS, Audience, Lookups, MembersNeeded, look_up
 from bot.core.clock import Clock
 from bot.core.errors import NotAllowed, NotFound, PausebotError
 from bot.core.parsing import shown
@@ -94,11 +95,14 @@ class CommandRunner:
         settings: Settings,
         clock: Clock,
         metrics: Metrics | None = None,
+        audience: Audience | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
         self.clock = clock
         self.metrics = metrics
+        # Lists the members of groups named in commands; None (the console) refuses groups.
+        self.audience = audience
 
     async def run_line(self, caller: Caller, line: str, *, request_key: str | None = None) -> Reply:
         """Run a typed line such as `/hours log ACME 2h`."""
@@ -192,6 +196,26 @@ class CommandRunner:
     async def _execute(
         self, caller: Caller, group: str, name: str, read: ReadValues, request_key: str | None
     ) -> Reply:
+        """Run a command; when it needs groups' members, look them up outside any transaction
+        (it may take minutes), then run it again with them."""
+        lookups = Lookups(available=self.audience is not None)
+        for _attempt in range(3):
+            try:
+                return await self._run_once(caller, group, name, read, request_key, lookups)
+            except MembersNeeded as needed:
+                assert self.audience is not None
+                lookups.found |= await look_up(self.audience, needed.groups, PROGRESS.get())
+        return internal_failure(f"command /{group} {name} (group lookups)")
+
+    async def _run_once(
+        self,
+        caller: Caller,
+        group: str,
+        name: str,
+        read: ReadValues,
+        request_key: str | None,
+        lookups: Lookups,
+    ) -> Reply:
         """Run a command inside one transaction and turn errors into replies."""
         cmd = COMMANDS.get((group, name))
         is_help = group == "help" or (name == "help" and group in GROUPS)
@@ -217,10 +241,13 @@ class CommandRunner:
                     settings=self.settings,
                     now=now,
                     request_key=request_key,
+                    lookups=lookups,
                 )
                 reply = await cmd.handler(ctx, **values)
                 message = present.with_new_people(reply.message, ctx.created)
                 return replace(reply, message=message, private=not cmd.public)
+        except MembersNeeded:
+            raise
         except PausebotError as exc:
             kind = ERROR_KINDS.get(type(exc), ErrorKind.INVALID)
             return Reply.error(exc.message, kind=kind, field=exc.field)

@@ -50,14 +50,34 @@ class Table(Frozen):
         ]
 
 
+class Action(Frozen):
+    """A button under a message: pressed, it runs a command for whoever pressed it.
+
+    `value` is the command as typed without its slash (`hours available ACME yes 2026-03-04`),
+    so a platform without buttons shows `line` for people to type instead. `id` tells the
+    buttons of one message apart; `style` is `primary`, `danger` or empty.
+    """
+
+    id: str
+    label: str
+    value: str
+    style: Literal["primary", "danger", ""] = ""
+
+    @property
+    def line(self) -> str:
+        """The command to type instead of pressing the button."""
+        return "/" + self.value
+
+
 class Message(Frozen):
-    """A title, text, fields and a table: each fact said once, in one of them."""
+    """A title, text, fields, a table and buttons: each fact said once, in one of them."""
 
     version: Literal[1] = MESSAGE_VERSION
     title: str = ""
     text: str = ""
     fields: tuple[Field, ...] = ()
     table: Table | None = None
+    actions: tuple[Action, ...] = ()
 
     def fallback(self) -> str:
         """The one line shown in notifications: the title, else the text."""

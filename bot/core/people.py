@@ -14,7 +14,14 @@ from sqlalchemy.orm import contains_eager
 from bot.core.errors import InvalidInput, NotAllowed
 from bot.core.parsing import MAX_MINUTES, clean_name, parse_zone
 from bot.core.words import IdentityKey, Platform, Role
-from bot.db.models import Assignment, Contractor, HoursEntry, Identity
+from bot.db.models import (
+    Assignment,
+    AvailabilityAnswer,
+    Contractor,
+    HoursEntry,
+    Identity,
+    Rate,
+)
 
 
 @dataclass(frozen=True)
@@ -206,7 +213,7 @@ async def link(db: AsyncSession, *, contractors: list[Contractor], now: datetime
         if Role(other.role).rank > Role(keep.role).rank:
             keep.role = other.role
         keep.tz = keep.tz or other.tz
-    for model in (Identity, HoursEntry, Assignment):
+    for model in (Identity, HoursEntry, Assignment, Rate, AvailabilityAnswer):
         await db.execute(
             update(model).where(model.contractor_id.in_(other_ids)).values(contractor_id=keep.id)
         )

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from bot.core.message import Field, Message, Table
+from bot.core.message import Action, Field, Message, Table
+from bot.core.money import two_places
 from bot.core.parsing import format_minutes as minutes
 from bot.core.readmodels import (
+    Amounts,
     Assigned,
+    AvailabilityRecorded,
     ChannelSet,
+    CheckinSet,
     DailySummary,
+    DashboardLink,
     DeletedEntry,
     EntryView,
     ExportMade,
+    GroupView,
     HelpPage,
     History,
     ImpactReport,
@@ -25,8 +31,15 @@ from bot.core.readmodels import (
     PauseOnDate,
     ProjectList,
     ProjectView,
+    PublicPageSet,
+    RateSet,
+    RateView,
     RoleSet,
     StateChanged,
+    StatementMade,
+    SyncCounts,
+    Synced,
+    SyncStopped,
     Unassigned,
     UpdatePosted,
     UpdateView,
@@ -267,19 +280,63 @@ def nudge(item: OverdueUpdate) -> Message:
 
 
 def assigned(result: Assigned) -> Message:
-    """Who an assign added, and who already was on the project."""
-    fields = [Field(name="Assigned", value=", ".join(result.assigned) or "nobody new")]
+    """Who an assign added, and who already was on the project; with groups, the counts."""
+    named = bool(result.assigned or result.already) or not result.groups
+    fields = []
+    if named:
+        fields.append(Field(name="Assigned", value=", ".join(result.assigned) or "nobody new"))
     if result.already:
         fields.append(Field(name="Already assigned", value=", ".join(result.already)))
-    return Message(title=f"Assignments on {result.project}", fields=tuple(fields))
+    fields += group_fields(result.groups)
+    counts = result.counts
+    text = ""
+    if result.groups:
+        text = (
+            f"{counts.assigned} assigned, {counts.already} already assigned, "
+            f"{skipped(counts.skipped_bots, counts.skipped_deactivated)}."
+        )
+        if counts.new_people:
+            text += f" {plural(counts.new_people, 'person', 'people')} new to pausebot."
+    return Message(title=f"Assignments on {result.project}", text=text, fields=tuple(fields))
 
 
 def unassigned(result: Unassigned) -> Message:
-    """Who an unassign took off, and who was not on the project."""
-    fields = [Field(name="Unassigned", value=", ".join(result.unassigned) or "nobody")]
+    """Who an unassign took off, and who was not on the project; with groups, the counts."""
+    named = bool(result.unassigned or result.not_assigned) or not result.groups
+    fields = []
+    if named:
+        fields.append(Field(name="Unassigned", value=", ".join(result.unassigned) or "nobody"))
     if result.not_assigned:
         fields.append(Field(name="Were not assigned", value=", ".join(result.not_assigned)))
-    return Message(title=f"Assignments on {result.project}", fields=tuple(fields))
+    fields += group_fields(result.groups)
+    counts = result.counts
+    text = ""
+    if result.groups:
+        text = (
+            f"{counts.unassigned} unassigned, {counts.not_assigned} were not assigned, "
+            f"{skipped(counts.skipped_bots, counts.skipped_deactivated)}."
+        )
+    return Message(title=f"Assignments on {result.project}", text=text, fields=tuple(fields))
+
+
+def skipped(bots: int, deactivated: int) -> str:
+    """`5 skipped (3 bots, 2 deactivated)`, or `0 skipped`."""
+    if not bots and not deactivated:
+        return "0 skipped"
+    return f"{bots + deactivated} skipped ({plural(bots, 'bot')}, {deactivated} deactivated)"
+
+
+def group_fields(groups: tuple[GroupView, ...]) -> list[Field]:
+    """One field per group a command read: its members now, and the accounts left out."""
+    fields = []
+    for group in groups:
+        name = f"{group.name} ({group.group})" if group.name else group.group
+        value = plural(group.members, "member")
+        left_out = group.skipped_bots + group.skipped_deactivated
+        if left_out:
+            value += f"; {skipped(group.skipped_bots, group.skipped_deactivated)}"
+        fields.append(Field(name=name, value=value))
+    return fields
 
 
 def channel_set(result: ChannelSet) -> Message:
@@ -415,6 +472,8 @@ def summary(result: DailySummary) -> Message:
         + OVERDUE_WORDING[item.why].format(last=at_minute(item.last_update_at))
         for item in result.overdue_updates
     ]
+    if result.amounts:
+        lines.append(f"Amounts: {money_text(result.amounts)}")
     rows = tuple(
         (row.project, minutes(row.worked_minutes), minutes(row.blocked_minutes))
         for row in result.hours
@@ -474,9 +533,18 @@ def impact(report: ImpactReport) -> Message:
                 minutes(client.estimated_lost_minutes),
             )
         )
+    priced = [
+        f"{name}: {money_text(amounts)}"
+        for client in report.clients
+        for name, amounts in (
+            *((p.project, p.amounts) for p in client.projects),
+            (f"{client.client} (total)", client.amounts),
+        )
+        if amounts
+    ]
     return Message(
         title="Impact report",
-        text="" if rows else "No projects yet.",
+        text="\n".join(priced) if rows else "No projects yet.",
         table=Table(columns=IMPACT_COLUMNS, rows=tuple(rows)),
     )
 
@@ -523,3 +591,194 @@ def with_new_people(message: Message, created: list[str]) -> Message:
 def internal_error(error_id: str) -> str:
     """The one sentence for a failure on pausebot's side, with the id found in the log."""
     return f"Something went wrong on our side (error id {error_id}); try again in a moment."
+
+
+def sync_counts(counts: SyncCounts) -> str:
+    """What one sync did, in numbers."""
+    return (
+        f"{counts.assigned} assigned, {counts.unassigned} unassigned, "
+        f"{counts.kept} already assigned, "
+        f"{skipped(counts.skipped_bots, counts.skipped_deactivated)}; "
+        f"{plural(counts.by_hand, 'assignment')} made by hand stay whatever the groups."
+    )
+
+
+def synced(result: Synced) -> Message:
+    """The groups a project follows now, and what the first sync did."""
+    return Message(
+        title=f"{result.project} follows {plural(len(result.counts.groups), 'group')}",
+        text=sync_counts(result.counts)
+        + " pausebot syncs again on a schedule and before every announcement.",
+        fields=tuple(group_fields(result.counts.groups)),
+    )
+
+
+def sync_stopped(result: SyncStopped) -> Message:
+    """The groups a project no longer follows."""
+    if not result.groups:
+        return Message(
+            title=f"{result.project} follows no groups",
+            text=f"Nothing to stop; /project sync {result.project} GROUP… starts a sync.",
+        )
+    return Message(
+        title=f"{result.project} no longer follows {', '.join(result.groups)}",
+        text="The assignments stay as they are; change them with /project assign or unassign.",
+    )
+
+
+def with_sync_note(message: Message, counts: SyncCounts | None, unread: tuple[str, ...]) -> Message:
+    """An announcing reply with what the sync just before it did, or why it could not run."""
+    if counts is not None:
+        note = Field(name="Groups synced first", value=sync_counts(counts))
+    elif unread:
+        note = Field(
+            name="Groups not synced",
+            value=f"{unread[0]} The announcement went to the people assigned now.",
+        )
+    else:
+        return message
+    return message.model_copy(update={"fields": (*message.fields, note)})
+
+
+def dashboard_link(link: DashboardLink) -> Message:
+    """A private one-time link to the web dashboard."""
+    return Message(
+        title="Your link to the dashboard",
+        text=(
+            f"{link.url}\nIt signs you in once, until {at_minute(link.expires_at)}; "
+            "keep it to yourself."
+        ),
+    )
+
+
+def public_page_set(result: PublicPageSet) -> Message:
+    """A project's public status page turned on or off."""
+    if result.public:
+        return Message(
+            title=f"{result.project}'s status page is public",
+            text=(
+                f"{result.url} shows anyone its state, reason, expected resume and updates, "
+                f"never people or hours; its feed is {result.url}.atom"
+            ),
+        )
+    return Message(
+        title=f"{result.project}'s status page is off", text=f"{result.url} answers 404 now."
+    )
+
+
+def rate_line(rate: RateView) -> str:
+    """A rate in a few words: `21.00 USD an hour from 2026-03-04`."""
+    since = rate.effective_from.isoformat()
+    return f"{two_places(rate.amount)} {rate.currency} an hour from {since}"
+
+
+def rate_set(result: RateSet) -> Message:
+    """A rate as set: from when, until when, and what it takes over from."""
+    rate = result.rate
+    whose = f"{rate.project}'s rate"
+    if rate.contractor:
+        whose = f"{rate.contractor}'s rate on {rate.project}"
+    lines = [f"Hours worked or blocked from {rate.effective_from.isoformat()} on are priced at it"]
+    if result.until is not None:
+        lines[0] += f", until the rate set from {result.until.isoformat()} takes over"
+    lines[0] += "; earlier dates keep the rates they had."
+    if rate.contractor:
+        lines.append(f"It comes before {rate.project}'s own rate for {rate.contractor}'s hours.")
+    fields = [Field(name="Rate", value=f"{two_places(rate.amount)} {rate.currency} an hour")]
+    fields.append(Field(name="From", value=rate.effective_from.isoformat()))
+    if result.replaced is not None:
+        fields.append(Field(name="Took over from", value=rate_line(result.replaced)))
+    return Message(
+        title=f"{whose} is {rate_line(rate)}", text="\n".join(lines), fields=tuple(fields)
+    )
+
+
+def money_text(amounts: dict[str, Amounts]) -> str:
+    """Amounts by currency: `42.00 USD worked, 10.50 USD blocked, 120.00 USD estimated lost`."""
+    return "; ".join(
+        f"{two_places(money.worked)} {currency} {HoursKind.WORKED}, "
+        f"{two_places(money.blocked)} {currency} {HoursKind.BLOCKED}, "
+        f"{two_places(money.estimated_lost)} {currency} estimated lost"
+        for currency, money in amounts.items()
+    )
+
+
+def availability_recorded(result: AvailabilityRecorded) -> Message:
+    """An availability answer as recorded, and what it is for."""
+    when = result.day.isoformat()
+    was = "available" if result.available else "not available"
+    text = (
+        "Kept with your hours as the record of your standby, for a compensation claim; "
+        "the last answer for a date counts."
+    )
+    if result.repeated:
+        text = "This answer was already recorded; nothing new was added. " + text
+    fields = [Field(name="Answered", value=at_minute(result.answered_at))]
+    if result.note:
+        fields.append(Field(name="Note", value=result.note))
+    return Message(
+        title=f"Recorded: {was} to work on {result.project} on {when}",
+        text=text,
+        fields=tuple(fields),
+    )
+
+
+def checkin_set(result: CheckinSet, *, at: str) -> Message:
+    """Check-ins turned on or off for a project."""
+    code = result.project
+    if not result.checkin:
+        return Message(
+            title=f"Check-ins are off for {code}",
+            text=f"Its contractors get no more daily messages asking if they can work on {code}.",
+        )
+    text = (
+        f"While {code} is paused, each contractor assigned to it gets one direct message a day "
+        f"at {at} asking whether they are available to work on it that day; their answers are "
+        "kept for compensation claims."
+    )
+    if not result.paused:
+        text += f" {code} is not paused now; the messages start when it is."
+    return Message(title=f"Check-ins are on for {code}", text=text)
+
+
+def checkin(project: ProjectView, day: date) -> Message:
+    """The daily check-in: is the contractor available to work on a paused project today?"""
+    code, when = project.project, day.isoformat()
+    reason = project.reason or "no reason given"
+    return Message(
+        title=f"Are you available to work on {code} today ({when})?",
+        text=(
+            f"{project.client} · {project.title}\n"
+            f"{code} is paused since {project.since.date().isoformat()}: {reason}.\n"
+            "Your answer is kept with your hours as the record of your standby, for a "
+            "compensation claim; the last answer for a date counts."
+        ),
+        actions=(
+            Action(
+                id="yes",
+                label="Yes, I am available",
+                value=f"hours available {code} yes {when}",
+                style="primary",
+            ),
+            Action(id="no", label="No, I am not", value=f"hours available {code} no {when}"),
+        ),
+    )
+
+
+def statement_made(result: StatementMade) -> Message:
+    """A statement sent as files: for whom, the period, the totals and the digest."""
+    period = f"{result.first.isoformat()} to {result.last.isoformat()}"
+    return Message(
+        title=f"Statement for {result.contractor}, {period}",
+        text=(
+            "A PDF and a CSV file, for a compensation claim: state changes, updates, the messages "
+            "pausebot sent, hours by date and availability answers. Anyone can check it against "
+            "pausebot with its digest."
+        ),
+        fields=(
+            Field(name="Projects", value=str(result.projects)),
+            Field(name="Worked", value=minutes(result.worked_minutes)),
+            Field(name="Blocked", value=minutes(result.blocked_minutes)),
+            Field(name="Digest (SHA-256)", value=result.digest),
+        ),
+    )

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import rates
 from bot.core.errors import NotFound
+from bot.core.money import Tally
 from bot.core.parsing import shown
 from bot.core.readmodels import (
     ChangeRow,
@@ -118,11 +121,15 @@ async def daily_summary(
             )
         )
     totals = await _hours_by_project(db, first=day, last=day)
+    tallies = await _day_tallies(
+        db, day=day, pauses=pauses, periods=periods, zone=zone, now=now, project_ids=list(codes)
+    )
     hours = [
         HoursRow(
             project=codes[project_id],
             worked_minutes=minutes[HoursKind.WORKED],
             blocked_minutes=minutes[HoursKind.BLOCKED],
+            amounts=rates.amounts(tallies[project_id]),
         )
         for project_id, minutes in totals.items()
     ]
@@ -165,7 +172,38 @@ async def daily_summary(
                 nudge_days=nudge_days,
             )
         ),
+        amounts=rates.amounts(Tally.total(tallies.values())),
     )
+
+
+async def _day_tallies(
+    db: AsyncSession,
+    *,
+    day: date,
+    pauses: list[Pause],
+    periods: dict[int, list[tuple[int, datetime, datetime | None]]],
+    zone: ZoneInfo,
+    now: datetime,
+    project_ids: list[int],
+) -> dict[int, Tally]:
+    """Per project, what its entries of one date earn, and what that date's estimated lost
+    minutes (when paused all day) would have earned: the impact report's amounts for the date."""
+    book = await rates.rate_book(db)
+    tallies = await rates.entry_tallies(db, book, project_ids=project_ids, first=day, last=day)
+    for pause in pauses:
+        if pause.project_id in book.projects:
+            await _project_impact(
+                db,
+                project_id=pause.project_id,
+                pauses=[pause],
+                periods=periods[pause.project_id],
+                zone=zone,
+                now=now,
+                first=day,
+                last=day,
+                priced=(book, tallies[pause.project_id]),
+            )
+    return tallies
 
 
 async def _baseline(
@@ -204,8 +242,13 @@ async def _project_impact(
     now: datetime,
     first: date | None,
     last: date | None,
+    priced: tuple[rates.RateBook, Tally] | None = None,
 ) -> tuple[int, set[int], int]:
-    """Days paused, the affected contractor ids, and estimated lost minutes of one project."""
+    """Days paused, the affected contractor ids, and estimated lost minutes of one project.
+
+    With `priced` (the rates and a tally), each contractor's estimated lost minutes are also
+    priced at their rate on the date the pause began, into the tally.
+    """
     touched: set[date] = set()
     affected: set[int] = set()
     lost = 0.0
@@ -227,6 +270,14 @@ async def _project_impact(
                 contractor_ids=during,
             )
             lost += sum(baseline.values()) / BASELINE_DATES * whole
+            if priced is not None:
+                rates.add_lost(
+                    priced[1],
+                    priced[0],
+                    project_id=project_id,
+                    lost={c: Fraction(m * whole, BASELINE_DATES) for c, m in baseline.items()},
+                    began=local_date(pause.start, zone),
+                )
     return len(touched), affected, round(lost)
 
 
@@ -257,9 +308,13 @@ async def impact_report(
         pauses_by_project[pause.project_id].append(pause)
     periods = await _assignments(db, list(pauses_by_project))
     totals = await _hours_by_project(db, first=first, last=last, project_ids=ids)
+    book = await rates.rate_book(db, ids)
+    tallies = await rates.entry_tallies(db, book, project_ids=ids, first=first, last=last)
+    client_tallies: dict[str, Tally] = defaultdict(Tally)
     rows: dict[str, list[ProjectImpact]] = defaultdict(list)
     people: dict[str, set[int]] = defaultdict(set)
     for project in projects:
+        tally = tallies[project.id]
         days, affected, lost = await _project_impact(
             db,
             project_id=project.id,
@@ -269,7 +324,9 @@ async def impact_report(
             now=now,
             first=first,
             last=last,
+            priced=(book, tally) if project.id in book.projects else None,
         )
+        client_tallies[project.client.name].merge(tally)
         minutes = totals[project.id]
         rows[project.client.name].append(
             ProjectImpact(
@@ -281,6 +338,7 @@ async def impact_report(
                 worked_minutes=minutes[HoursKind.WORKED],
                 blocked_minutes=minutes[HoursKind.BLOCKED],
                 estimated_lost_minutes=lost,
+                amounts=rates.amounts(tally),
             )
         )
         people[project.client.name] |= affected
@@ -295,6 +353,7 @@ async def impact_report(
                 blocked_minutes=sum(row.blocked_minutes for row in client_rows),
                 estimated_lost_minutes=sum(row.estimated_lost_minutes for row in client_rows),
                 projects=tuple(client_rows),
+                amounts=rates.amounts(client_tallies[name]),
             )
             for name, client_rows in rows.items()
         ),

@@ -76,6 +76,14 @@ class MessageKind(StrEnum):
     REMINDER = "reminder"
     NUDGE = "nudge"
     SUMMARY = "summary"
+    CHECKIN = "checkin"
+
+
+class Answer(StrEnum):
+    """A contractor's availability answer for a paused project and a date."""
+
+    YES = "yes"
+    NO = "no"
 
 
 class TargetType(StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -167,6 +169,8 @@ class Assignment(Base):
     contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"))
     since: Mapped[datetime] = mapped_column(UtcDateTime())
     until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Made by `/project sync` (a sync may end it), not by hand (a sync never ends it).
+    by_sync: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     __table_args__ = (
         Index("ix_assignments_project_contractor", "project_id", "contractor_id"),
@@ -307,3 +311,157 @@ class ProjectUpdate(Base):
     next_update_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (Index("ix_project_updates_project_at", "project_id", "at"),)
+
+
+class LoginLink(Base):
+    """A one-time link to the web dashboard: its token's SHA-256, for whom, until when, used when.
+
+    The token itself is never stored; `identity` is the `platform:id` the link was made for.
+    """
+
+    __tablename__ = "login_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"))
+    identity: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class WebSession(Base):
+    """A dashboard session opened by a login link, kept here so any process serves it."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"))
+    identity: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class PublicPage(Base):
+    """Whether a project's status page (`/status/CODE`) is published, and who said so when."""
+
+    __tablename__ = "public_pages"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    public: Mapped[bool] = mapped_column()
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("contractors.id"))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AudienceSync(Base):
+    """A group a project's assignments follow (`/project sync`): a Slack user group or channel,
+    or a Discord role (with its server, when known)."""
+
+    __tablename__ = "audience_syncs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    platform: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    group_id: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str | None] = mapped_column(String(64))
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("project_id", "platform", "kind", "group_id", name="uq_audience_sync"),
+    )
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A Numeric(12, 2) amount, exact on every engine: SQLite keeps it as text, never a float."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int = 12, scale: int = 2) -> None:
+        super().__init__(precision, scale)
+        self.precision = precision
+        self.scale = scale
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        """Text on SQLite (whose NUMERIC would make it a float); NUMERIC elsewhere."""
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(24))
+        return dialect.type_descriptor(Numeric(self.precision, self.scale))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> Any:
+        """Store the decimal as it is (as its text on SQLite)."""
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise ValueError("an amount must be a Decimal")
+        return f"{value:f}" if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        """Read the amount back as a Decimal with its places."""
+        if value is None:
+            return None
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-self.scale))
+
+
+class Rate(Base):
+    """An hourly rate on a project from a date on; rows are only ever inserted.
+
+    Without `contractor_id` it is the project's rate; with one, that contractor's own rate on
+    the project, which comes before the project's. The rate in force on a date is the one with
+    the latest `effective_from` not after it (the latest set, when two start the same date).
+    """
+
+    __tablename__ = "rates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    contractor_id: Mapped[int | None] = mapped_column(ForeignKey("contractors.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal(12, 2))
+    effective_from: Mapped[date] = mapped_column(Date)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("contractors.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount"),
+        Index("ix_rates_project_contractor_from", "project_id", "contractor_id", "effective_from"),
+        Index("ix_rates_contractor", "contractor_id"),
+    )
+
+
+class AvailabilityAnswer(Base):
+    """A contractor's answer that they were (or were not) available to work on a paused project
+    on a date; every answer is kept, and the last one for a date counts."""
+
+    __tablename__ = "availability"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("contractors.id"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    work_date: Mapped[date] = mapped_column(Date)
+    available: Mapped[bool] = mapped_column()
+    note: Mapped[str] = mapped_column(Text, default="")
+    source_identity: Mapped[str] = mapped_column(String(100))
+    request_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        Index("ix_availability_contractor_date", "contractor_id", "work_date", "project_id"),
+    )
+
+
+class Checkin(Base):
+    """Whether a project's contractors get a daily availability check-in while it is paused."""
+
+    __tablename__ = "checkins"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column()
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("contractors.id"))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())

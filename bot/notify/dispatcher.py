@@ -75,7 +75,9 @@ class Dispatcher:
     async def deliver_due(self) -> int:
         """Claim one batch of due messages and deliver it; returns how many were claimed."""
         now = self.clock.now()
-        batch = await self.outbox.claim(platforms=self.senders, now=now, limit=self.batch_size)
+        batch = await self.outbox.claim(
+            platforms=list(self.senders), now=now, limit=self.batch_size
+        )
         if not batch:
             return 0
         conversations: dict[tuple[str, str, str], list[Outgoing]] = {}
@@ -150,7 +152,7 @@ class Dispatcher:
         except Exception as exc:
             log.exception("outbox %s: %s sender raised", message.id, message.platform)
             failure = RetryLater(f"{type(exc).__name__}: {exc}")
-            await self._retry(message, failure, in_doubt=started or in_doubt, started=started)
+            await self._retry(message, failure, in_doubt=True, started=started)
         else:
             await self.outbox.mark_sent(message, now=self.clock.now())
             self._count(message, "sent")

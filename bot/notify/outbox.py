@@ -7,10 +7,12 @@ a process whose lease ran out and was taken over by another writes nothing.
 
 The two writes every message needs, "a send begins" and "sent", are group-committed: the
 concurrent senders' requests that arrive while one such write runs go together in the next
-transaction, and each caller waits until its own row is written. The claim and the start of a
-group also read the rate-limit holds every process records, and the start takes each
-conversation's turn (`bot.notify.pacing`): a message that must wait goes back to `pending` in
-that same transaction, so waiting costs no write of its own.
+transaction, and each caller waits until its own row is written. So are the 429s that
+concurrent sends meet: one transaction records the hold and puts all their messages back.
+
+The claim and the start of a group also read the rate-limit holds every process records, and
+the start takes each conversation's turn (`bot.notify.pacing`): a message that must wait goes
+back to `pending` in that same transaction, so waiting costs no write of its own.
 """
 
 from __future__ import annotations
@@ -70,6 +72,18 @@ class Turn:
     def lost(self) -> bool:
         """Whether another process took the claim over (nothing was written)."""
         return not self.started and self.wait_until is None
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A 429 met by one message: the platform's hold, and how the message goes back."""
+
+    message: Outgoing
+    scope: str | None
+    until: datetime
+    error: str
+    sent_unknown: bool
+    count_attempt: bool
 
 
 class GroupWrite(Generic[Item, Result]):
@@ -139,9 +153,10 @@ class Outbox:
             self._write_starts, missing=Turn(started=False)
         )
         self._sends: GroupWrite[None, bool] = GroupWrite(self._write_sent, missing=False)
+        self._holds: GroupWrite[Hold, bool] = GroupWrite(self._write_holds, missing=False)
 
     async def claim(self, *, platforms: Iterable[str], now: datetime, limit: int) -> list[Outgoing]:
-        """Take up to `limit` due rows of the platforms no hold stops, oldest first, under a lease."""
+        """Take up to `limit` due rows of platforms no hold stops, oldest first, under a lease."""
         platforms = sorted(set(platforms))
         if not platforms:
             return []
@@ -293,13 +308,35 @@ class Outbox:
         sent_unknown: bool,
         count_attempt: bool = False,
     ) -> bool:
-        """Record the platform's hold for every process and put the message back until then."""
+        """Record the platform's hold for every process and put the message back until then.
+
+        The 429s that concurrent sends meet together are written together: one hold per
+        platform and scope, and the messages back until the latest of them.
+        """
+        hold = Hold(message, scope, until, error, sent_unknown, count_attempt)
+        return await self._holds.submit(message.id, hold, now)
+
+    async def _write_holds(self, holds: dict[int, Hold], now: datetime) -> dict[int, bool]:
+        """Record the holds, then put their messages back, in one transaction."""
+        latest: dict[tuple[str, str | None], datetime] = {}
+        for hold in holds.values():
+            key = (str(hold.message.platform), hold.scope)
+            latest[key] = max(hold.until, latest.get(key, hold.until))
+        ends: dict[str, datetime] = {}
+        for (platform, _), until in latest.items():
+            ends[platform] = max(until, ends.get(platform, until))
+        backs: dict[tuple, list[int]] = {}
+        for row_id, hold in holds.items():
+            back = (ends[hold.message.platform], hold.error, hold.sent_unknown, hold.count_attempt)
+            backs.setdefault(back, []).append(row_id)
         async with self.database.transaction() as db:
-            await self.limits.record(
-                db, platform=message.platform, scope=scope, until=until, now=now
-            )
-            values = self._postponed(until, error, sent_unknown, count_attempt)
-            return message.id in await self._fenced_in(db, [message.id], **values)
+            for (platform, scope), until in sorted(latest.items(), key=str):
+                await self.limits.record(db, platform=platform, scope=scope, until=until, now=now)
+            written: set[int] = set()
+            for (until, error, sent_unknown, count_attempt), row_ids in backs.items():
+                values = self._postponed(until, error, sent_unknown, count_attempt)
+                written |= await self._fenced_in(db, row_ids, **values)
+        return dict.fromkeys(written, True)
 
     async def mark_failed(self, message: Outgoing, *, now: datetime, reason: str) -> bool:
         """The message can never be delivered; the daily summary lists it."""

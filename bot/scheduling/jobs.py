@@ -6,11 +6,21 @@ import logging
 from datetime import timedelta
 
 from bot.config import Settings
-from bot.core import announcements, present, reminders, reports, updates
+from bot.core import (
+    announcements,
+    audiences,
+    availability,
+    present,
+    reminders,
+    reports,
+    updates,
+)
 from bot.core.announcements import Recipient
+from bot.core.audiences import Audience
 from bot.core.clock import Clock
 from bot.core.runs import latest_tick, record_run
 from bot.core.words import MessageKind
+from bot.db.models import Project
 from bot.db.session import Database
 from bot.metrics import Metrics
 
@@ -18,6 +28,7 @@ log = logging.getLogger(__name__)
 
 SUMMARY_JOB = "daily_summary"
 SUMMARY_TARGET = "ops"
+AUDIENCE_JOB = "audience_sync"
 
 
 class Jobs:
@@ -30,17 +41,21 @@ class Jobs:
         settings: Settings,
         clock: Clock,
         metrics: Metrics | None = None,
+        audience: Audience | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
         self.clock = clock
         self.metrics = metrics
+        # Lists groups' members for syncs; None where no platform is connected.
+        self.audience = audience
 
     async def run_due(self) -> None:
         """Run every job whose latest daily time has passed and was not yet run."""
         await self.daily_summary()
         await self.pause_reminders()
         await self.update_nudges()
+        await self.availability_checkins()
 
     async def daily_summary(self) -> bool:
         """Queue the summary of the day before the latest SUMMARY_TIME to the ops channels."""
@@ -128,6 +143,67 @@ class Jobs:
         self._count(updates.NUDGE_JOB, "ran")
         if queued:
             log.info("%d update nudges queued for %s", queued, today)
+        return queued
+
+    async def audience_syncs(self) -> int:
+        """Sync every project that follows groups with their members now; returns how many
+        projects were synced. Lookups happen outside any transaction; a project whose groups
+        cannot all be read is left as it is (and the reason recorded) until the next run."""
+        if self.audience is None:
+            return 0
+        try:
+            async with self.database.transaction() as db:
+                following = await audiences.projects_with_syncs(db)
+        except Exception:
+            self._count(AUDIENCE_JOB, "error")
+            log.exception("audience syncs could not start")
+            return 0
+        synced = 0
+        for project_id, groups in following.items():
+            results = await audiences.look_up(self.audience, groups)
+            try:
+                async with self.database.transaction() as db:
+                    project = await db.get(Project, project_id, with_for_update=True)
+                    if project is None:
+                        continue
+                    done = await audiences.resync(
+                        db,
+                        project=project,
+                        results=[results[group.key] for group in groups],
+                        now=self.clock.now(),
+                    )
+            except Exception:
+                self._count(AUDIENCE_JOB, "error")
+                log.exception("audience sync of project %s failed", project_id)
+                continue
+            if done.counts is not None:
+                synced += 1
+                log.info(
+                    "synced project %s with its groups: %d assigned, %d unassigned",
+                    project_id,
+                    done.counts.assigned,
+                    done.counts.unassigned,
+                )
+            elif done.unread:
+                log.warning("project %s not synced: %s", project_id, done.unread[0].reason)
+        self._count(AUDIENCE_JOB, "ran")
+        return synced
+
+    async def availability_checkins(self) -> int:
+        """Ask the contractors of paused projects with check-ins on whether they are available
+        today, once a day each, as of the latest SUMMARY_TIME; returns how many messages."""
+        now = self.clock.now()
+        today, _ = latest_tick(now, self.settings.SUMMARY_TIME, self.settings.tz)
+        try:
+            async with self.database.transaction() as db:
+                queued = await availability.queue_checkins(db, today=today, now=now)
+        except Exception:
+            self._count(availability.CHECKIN_JOB, "error")
+            log.exception("availability check-ins for %s failed", today)
+            return 0
+        self._count(availability.CHECKIN_JOB, "ran")
+        if queued:
+            log.info("%d availability check-ins queued for %s", queued, today)
         return queued
 
     def _count(self, job: str, outcome: str) -> None:

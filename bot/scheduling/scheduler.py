@@ -7,8 +7,9 @@ import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.scheduling.jobs import SUMMARY_JOB, Jobs
+from bot.scheduling.jobs import AUDIENCE_JOB, SUMMARY_JOB, Jobs
 from bot.scheduling.leadership import Leadership
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,14 @@ class Scheduler:
             coalesce=True,
             max_instances=1,
             misfire_grace_time=None,
+        )
+        self.aps.add_job(
+            self.jobs.audience_syncs,
+            IntervalTrigger(minutes=settings.AUDIENCE_SYNC_MINUTES),
+            id=AUDIENCE_JOB,
+            name=AUDIENCE_JOB,
+            coalesce=True,
+            max_instances=1,
         )
         self.aps.start()
         try:

@@ -20,6 +20,7 @@ LINES = {
     ("project", "unassign"): "/project unassign ACME @con",
     ("project", "channel"): "/project channel ACME #general",
     ("project", "history"): "/project history ACME",
+    ("project", "sync"): "/project sync ACME off",
     ("hours", "log"): "/hours log ACME 1h",
     ("hours", "week"): "/hours week",
     ("hours", "edit"): "/hours edit {entry} 2h",
@@ -30,6 +31,14 @@ LINES = {
     ("ops", "export"): "/ops export",
     ("ops", "role"): "/ops role @zed ops",
     ("ops", "link"): "/ops link @zed @slack:U0ZED",
+    ("ops", "dashboard"): "/ops dashboard",
+    ("project", "public"): "/project public ACME on",
+    ("project", "rate"): "/project rate ACME 21 USD from 2026-03-01",
+    ("ops", "rate"): "/ops rate @zed ACME 25.50 EUR",
+    ("hours", "available"): "/hours available HALT yes",
+    ("project", "checkin"): "/project checkin HALT on",
+    ("hours", "statement"): "/hours statement",
+    ("ops", "statement"): "/ops statement @con",
 }
 
 
@@ -45,7 +54,7 @@ async def world(say):
     await say.ok("admin", '/project add HALT "Acme AI" "Audio"')
     await say.ok("admin", "/ops role @opsy ops")
     await say.ok("admin", "/project assign ACME @con @opsy @admin")
-    await say.ok("admin", "/project assign HALT @con")
+    await say.ok("admin", "/project assign HALT @con @opsy @admin")
     await say.ok("admin", "/project pause HALT client incident")
     entries = {}
     for user in USERS.values():

@@ -84,6 +84,28 @@ class Channel:
         }
 
 
+@dataclass(frozen=True)
+class Role:
+    """A guild role as it appears in payloads."""
+
+    id: int
+    name: str
+
+    def payload(self) -> dict[str, Any]:
+        """The resolved role object."""
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "color": 0,
+            "hoist": False,
+            "position": 1,
+            "permissions": "0",
+            "managed": False,
+            "mentionable": True,
+            "flags": 0,
+        }
+
+
 class Driver:
     """Sends application-command and autocomplete interactions as Discord's gateway would."""
 
@@ -100,7 +122,7 @@ class Driver:
         # Options by their Python name (`first`) or their Discord name (`from`).
         params = {param.display_name: param for param in command.parameters}
         params |= {param.name: param for param in command.parameters}
-        options, resolved = [], {"users": {}, "members": {}, "channels": {}}
+        options, resolved = [], {"users": {}, "members": {}, "channels": {}, "roles": {}}
         for option_name, value in values.items():
             param = params[option_name]
             raw: Any = value
@@ -113,6 +135,9 @@ class Driver:
             elif isinstance(value, Channel):
                 raw = str(value.id)
                 resolved["channels"][raw] = value.payload()
+            elif isinstance(value, Role):
+                raw = str(value.id)
+                resolved["roles"][raw] = value.payload()
             option = {"name": param.display_name, "type": param.type.value, "value": raw}
             if option_name == focused:
                 option["focused"] = True
@@ -194,3 +219,47 @@ class Driver:
         """Type into option `focused` of `/group name` and return the suggested choices."""
         log = await self.deliver(self.payload(user, group, name, values, focused=focused))
         return log.choices
+
+    def click_payload(
+        self, user: User, custom_id: str, message: dict[str, Any], *, interaction_id: int | None
+    ) -> dict[str, Any]:
+        """An INTERACTION_CREATE payload (type 3) for `user` pressing a button in their DM."""
+        interaction_id = interaction_id or next(self._ids)
+        channel = {"id": message["channel_id"], "type": 1, "flags": 0, "recipients": []}
+        return {
+            "id": str(interaction_id),
+            "application_id": str(self.api.application_id),
+            "type": 3,
+            "data": {"custom_id": custom_id, "component_type": 2},
+            "token": f"token-{interaction_id}-{next(self._ids)}",
+            "version": 1,
+            "app_permissions": ALL_PERMISSIONS,
+            "locale": "en-US",
+            "entitlements": [],
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "user": user.payload(),
+            "channel": channel,
+            "channel_id": channel["id"],
+            "message": message,
+            "context": 1,
+            "authorizing_integration_owners": {"0": "0"},
+        }
+
+    async def click(
+        self,
+        user: User,
+        custom_id: str,
+        message: dict[str, Any],
+        *,
+        interaction_id: int | None = None,
+    ) -> InteractionLog:
+        """Press a message component (a button) as the gateway delivers it; wait for the answer."""
+        payload = self.click_payload(user, custom_id, message, interaction_id=interaction_id)
+        self.bot._connection.parse_interaction_create(payload)  # type: ignore[attr-defined]
+        running = [
+            task
+            for task in asyncio.all_tasks()
+            if task.get_name() == "discord.py: on_interaction" and not task.done()
+        ]
+        await asyncio.gather(*running)
+        return self.api.interaction(payload["token"])

@@ -28,11 +28,20 @@ SAMPLES = {
     ("project", "unassign"): {"code": "ACME", "who": ALICE},
     ("project", "channel"): {"code": "ACME", "channel": Channel(700_000_000_000_000_005, "news")},
     ("project", "history"): {"code": "ACME"},
+    ("project", "sync"): {"code": "ACME", "groups": "off"},
     ("ops", "summary"): {},
     ("ops", "impact"): {},
     ("ops", "export"): {},
     ("ops", "role"): {"who": BOB, "role": "admin"},
     ("ops", "link"): {"who": BOB, "identities": "@slack:U024BE7LH"},
+    ("ops", "dashboard"): {},
+    ("project", "public"): {"code": "ACME", "switch": "on"},
+    ("project", "rate"): {"code": "ACME", "amount": "21", "currency": "USD"},
+    ("ops", "rate"): {"who": BOB, "code": "ACME", "amount": "21.50", "currency": "EUR"},
+    ("hours", "available"): {"code": "ACME", "answer": "yes"},
+    ("project", "checkin"): {"code": "ACME", "switch": "on"},
+    ("hours", "statement"): {},
+    ("ops", "statement"): {"who": ALICE},
 }
 CALLERS = {"contractor": ALICE, "ops": OPS, "admin": ADMIN}
 

@@ -209,7 +209,7 @@ async def test_ops_export_sends_the_csv_as_an_attachment(discord_driver):
         ("ACME-LABEL", "120", f"discord:{ALICE.id}")
     ]
     webhook = [c for c in discord_driver.api.calls if c.path.startswith("/webhooks/")]
-    assert webhook[0].files and webhook[0].body["attachments"][0]["filename"] == name
+    assert webhook[-1].files and webhook[-1].body["attachments"][0]["filename"] == name
 
 
 async def test_dm_interaction_uses_the_user_object(discord_driver):

@@ -42,6 +42,7 @@ SURFACE = {
         ("other", "user", False),
         ("identities", "string", False),
     ],
+    ("ops", "dashboard"): [],
     ("ops", "help"): [],
     ("project", "status"): [("code", "string", False)],
     ("project", "list"): [("state", "string", False)],
@@ -64,20 +65,60 @@ SURFACE = {
     ("project", "close"): [("code", "string", True), ("note", "string", False)],
     ("project", "assign"): [
         ("code", "string", True),
-        ("who", "user", True),
+        ("who", "user", False),
         ("more", "string", False),
+        ("role", "role", False),
     ],
     ("project", "unassign"): [
         ("code", "string", True),
-        ("who", "user", True),
+        ("who", "user", False),
         ("more", "string", False),
+        ("role", "role", False),
+    ],
+    ("project", "sync"): [
+        ("code", "string", True),
+        ("groups", "string", False),
+        ("role", "role", False),
     ],
     ("project", "channel"): [("code", "string", True), ("channel", "channel", True)],
     ("project", "history"): [("code", "string", True)],
+    ("project", "public"): [("code", "string", True), ("switch", "string", True)],
+    ("project", "rate"): [
+        ("code", "string", True),
+        ("amount", "string", True),
+        ("currency", "string", True),
+        ("from", "string", False),
+    ],
+    ("hours", "available"): [
+        ("code", "string", True),
+        ("answer", "string", True),
+        ("date", "string", False),
+        ("note", "string", False),
+    ],
+    ("project", "checkin"): [("code", "string", True), ("switch", "string", True)],
+    ("hours", "statement"): [("from", "string", False), ("to", "string", False)],
+    ("ops", "statement"): [
+        ("who", "user", True),
+        ("from", "string", False),
+        ("to", "string", False),
+    ],
+    ("ops", "rate"): [
+        ("who", "user", True),
+        ("code", "string", True),
+        ("amount", "string", True),
+        ("currency", "string", True),
+        ("from", "string", False),
+    ],
     ("project", "help"): [],
 }
-OPTION_TYPES = {Kind.PERSON: T.user, Kind.CHANNEL: T.channel, Kind.ENTRY_ID: T.integer}
-SUGGESTED = {Kind.CODE, Kind.SUBJECT, Kind.DURATION, Kind.DATE, Kind.ZONE}
+OPTION_TYPES = {
+    Kind.PERSON: T.user,
+    Kind.AUDIENCE: T.user,
+    Kind.ROLE: T.role,
+    Kind.CHANNEL: T.channel,
+    Kind.ENTRY_ID: T.integer,
+}
+SUGGESTED = {Kind.CODE, Kind.SUBJECT, Kind.DURATION, Kind.DATE, Kind.ZONE, Kind.CURRENCY}
 
 
 def tree_command(bot: discord.Client, group: str, name: str):

@@ -131,7 +131,7 @@ async def test_lookup_pages_through_a_busy_channel(sender, discord_api):
     for number in range(150):
         discord_api.post(channel, {"content": f"before {number}"})
     await sender.send(message)
-    for number in range(250):
+    for _ in range(250):
         discord_api.post(channel, {"embeds": [{"title": "ACME is paused"}]})
     discord_api.forget_nonces()
     assert await sender.was_sent(message) is True

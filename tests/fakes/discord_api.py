@@ -150,6 +150,10 @@ class FakeDiscord:
         self.unknown_channels: set[str] = set()
         self.closed_dms: set[str] = set()
         self.synced: dict[str | None, list[dict[str, Any]]] = {}
+        # Servers' members and roles; without the Server Members intent, members answer 403.
+        self.guild_members: dict[str, list[dict[str, Any]]] = {}
+        self.guild_roles: dict[str, list[dict[str, Any]]] = {}
+        self.members_intent = True
         self.identify: list[dict[str, Any]] = []
         self.gateway_frames: list[dict[str, Any]] = []
         self.identified = asyncio.Event()
@@ -161,6 +165,13 @@ class FakeDiscord:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Dropping and refusing connections.
+        self.accepted_token: str | None = None
+        self.refuse_gateway = False
+        self.gateway_refusals: list[float] = []
+        self.resumes: list[dict[str, Any]] = []
+        self.resumable = True
+        self._transports: dict[int, Any] = {}
 
     @property
     def api_url(self) -> str:
@@ -172,14 +183,14 @@ class FakeDiscord:
         """The gateway's websocket URL."""
         return f"ws://127.0.0.1:{self.port}{GATEWAY_PATH}"
 
-    async def start(self) -> FakeDiscord:
-        """Serve on a free port."""
+    async def start(self, port: int = 0) -> FakeDiscord:
+        """Serve on a free port (or on `port`, where a client may already be trying)."""
         app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_get(GATEWAY_PATH, self._gateway)
         app.router.add_route("*", API_PREFIX + "/{path:.*}", self._rest)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self
@@ -223,6 +234,21 @@ class FakeDiscord:
         frame = {"op": 0, "t": event, "s": next(self._sequence), "d": data}
         for socket in self._sockets:
             await socket.send_str(json.dumps(frame))
+
+    async def drop_gateway(self, *, abrupt: bool = False, code: int = 1000) -> None:
+        """End every gateway connection: a close frame with `code`, or the TCP connection cut."""
+        for socket in list(self._sockets):
+            transport = self._transports.get(id(socket))
+            if abrupt and transport is not None:
+                transport.abort()
+            else:
+                await socket.close(code=code)
+        await self.wait_for(lambda: not self._sockets)
+
+    @property
+    def gateway_open(self) -> int:
+        """How many gateway connections are identified (or resumed) and open."""
+        return len(self._sockets)
 
     # REST.
 
@@ -343,6 +369,12 @@ class FakeDiscord:
         by_token = parts[0] in ("interactions", "webhooks")
         if not by_token and not call.headers.get("Authorization", "").startswith("Bot "):
             return error_response(401, "401: Unauthorized", 0)
+        if (
+            not by_token
+            and self.accepted_token is not None
+            and call.headers.get("Authorization") != f"Bot {self.accepted_token}"
+        ):
+            return error_response(401, "401: Unauthorized", 0)
         if method == "GET" and call.path == "/users/@me":
             return json_response(self.bot_user)
         if method == "GET" and call.path == "/oauth2/applications/@me":
@@ -358,6 +390,11 @@ class FakeDiscord:
             return self._webhook(parts[2], parts[3:], call)
         if method == "POST" and call.path == "/users/@me/channels":
             return self._open_dm(str((call.body or {}).get("recipient_id")))
+        if method == "GET" and parts[0] == "guilds" and len(parts) == 3:
+            if parts[2] == "members":
+                return self._guild_members(parts[1], call.query)
+            if parts[2] == "roles":
+                return json_response(self.guild_roles.get(parts[1], []))
         if parts[0] == "channels" and parts[-1] == "messages":
             return self._channel_messages(parts[1], call)
         return error_response(404, "404: Not Found", 0)
@@ -525,16 +562,22 @@ class FakeDiscord:
             before = int(query["before"]) if "before" in query else None
             older = [m for m in ordered if before is None or int(m["id"]) < before]
             chosen = older[-limit:]
-        return [
-            {k: v for k, v in self.public(m).items() if k != "nonce"} for m in reversed(chosen)
-        ]
+        return [{k: v for k, v in self.public(m).items() if k != "nonce"} for m in reversed(chosen)]
 
     # Gateway.
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
-        """HELLO, heartbeat ACKs, READY after IDENTIFY; dispatches what tests push."""
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        """HELLO, heartbeat ACKs, READY after IDENTIFY (RESUMED after RESUME); dispatches what
+        tests push. Refused (503) while `refuse_gateway`; a token other than `accepted_token`
+        is closed with 4004, as Discord closes it."""
+        if self.refuse_gateway:
+            self.gateway_refusals.append(time.monotonic())
+            async with self._changed:
+                self._changed.notify_all()
+            return web.Response(status=503, text="gateway unavailable")
         socket = web.WebSocketResponse()
         await socket.prepare(request)
+        self._transports[id(socket)] = request.transport
         await socket.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
         async for frame in socket:
             if frame.type != WSMsgType.TEXT:
@@ -543,15 +586,31 @@ class FakeDiscord:
             self.gateway_frames.append(payload)
             if payload["op"] == 1:
                 await socket.send_str(json.dumps({"op": 11}))
+            elif payload["op"] == 2 and not self._intents_allowed(payload["d"]):
+                await socket.close(code=4014, message=b"Disallowed intent(s).")
+                break
             elif payload["op"] == 2:
+                if self.accepted_token not in (None, payload["d"].get("token")):
+                    await socket.close(code=4004, message=b"Authentication failed.")
+                    break
                 self.identify.append(payload["d"])
                 self._sockets.append(socket)
                 await self.dispatch("READY", self._ready())
                 self.identified.set()
+            elif payload["op"] == 6:
+                self.resumes.append(payload["d"])
+                if self.resumable and payload["d"].get("session_id") == "fake-session":
+                    self._sockets.append(socket)
+                    await self.dispatch("RESUMED", {})
+                else:
+                    await socket.send_str(json.dumps({"op": 9, "d": False}))
             async with self._changed:
                 self._changed.notify_all()
         if socket in self._sockets:
             self._sockets.remove(socket)
+        self._transports.pop(id(socket), None)
+        async with self._changed:
+            self._changed.notify_all()
         return socket
 
     def _ready(self) -> dict[str, Any]:
@@ -568,3 +627,69 @@ class FakeDiscord:
             "relationships": [],
             "private_channels": [],
         }
+
+    # Servers' members and roles.
+
+    def add_role(self, guild_id: int | str, role_id: int | str, name: str) -> None:
+        """A role of a server."""
+        roles = self.guild_roles.setdefault(str(guild_id), [])
+        roles.append(
+            {
+                "id": str(role_id),
+                "name": name,
+                "color": 0,
+                "hoist": False,
+                "position": len(roles) + 1,
+                "permissions": "0",
+                "managed": False,
+                "mentionable": True,
+                "flags": 0,
+            }
+        )
+
+    def add_guild_member(
+        self,
+        guild_id: int | str,
+        user_id: int | str,
+        name: str,
+        *,
+        roles: tuple[int | str, ...] = (),
+        bot: bool = False,
+        nick: str | None = None,
+    ) -> None:
+        """A member of a server, with their roles."""
+        self.guild_members.setdefault(str(guild_id), []).append(
+            {
+                "user": {
+                    "id": str(user_id),
+                    "username": name.lower(),
+                    "global_name": name,
+                    "discriminator": "0",
+                    "avatar": None,
+                    "bot": bot,
+                },
+                "nick": nick,
+                "roles": [str(role) for role in roles],
+                "joined_at": "2025-01-06T09:00:00.000000+00:00",
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+                "pending": False,
+            }
+        )
+
+    def _guild_members(self, guild_id: str, query: dict[str, str]) -> web.Response:
+        """GET /guilds/{id}/members: `limit` (1-1000, 1 by default) members with user ids
+        after `after`, in id order; 403 without the Server Members intent."""
+        if not self.members_intent:
+            return error_response(403, "Missing Access", 50001)
+        if guild_id not in self.guild_members and guild_id not in self.guild_roles:
+            return error_response(404, "Unknown Guild", 10004)
+        limit = max(1, min(int(query.get("limit", 1)), 1000))
+        after = int(query.get("after", 0))
+        ordered = sorted(self.guild_members.get(guild_id, []), key=lambda m: int(m["user"]["id"]))
+        return json_response([m for m in ordered if int(m["user"]["id"]) > after][:limit])
+
+    def _intents_allowed(self, identify: dict[str, Any]) -> bool:
+        """Whether an IDENTIFY asks only for intents the bot was granted (Server Members)."""
+        return self.members_intent or not int(identify.get("intents", 0)) & (1 << 1)

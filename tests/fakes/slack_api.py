@@ -34,6 +34,7 @@ class Window:
     start: float
     end: float
     token: str = ""
+    wall: float = 0.0
 
 
 @dataclass
@@ -53,6 +54,7 @@ class RateLimit:
 
     per_second: float
     burst: float
+    retry_after: float | None = None
     tokens: float = -1.0
     updated: float = 0.0
 
@@ -76,6 +78,8 @@ class FakeSlackApi:
     team_id: str = "T0PAUSE"
     calls: list[Call] = field(default_factory=list)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    channel_members: dict[str, list[str]] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     home: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -130,6 +134,31 @@ class FakeSlackApi:
             "profile": {"display_name": display or name, "real_name": name},
         }
 
+    def add_member(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        email: str | None = None,
+        bot: bool = False,
+        deleted: bool = False,
+        tz: str = "UTC",
+    ) -> None:
+        """An account `users.list` and `users.info` know: a person, a bot or a deactivated one."""
+        self.add_user(user_id, name, tz)
+        user = self.users[user_id]
+        user.update(is_bot=bot, deleted=deleted)
+        if email:
+            user["profile"]["email"] = email
+
+    def slack_tiers(self, *, scale: float = 1.0) -> None:
+        """Enforce Slack's published rate tiers on the methods audiences use (429 beyond them).
+
+        `scale` speeds every tier up alike (a test need not wait out real minutes).
+        """
+        for method, (per_minute, burst) in SLACK_TIERS.items():
+            self.limit(method, per_second=per_minute / 60 * scale, burst=burst)
+
     def fail_next(
         self,
         count: int = 1,
@@ -142,9 +171,14 @@ class FakeSlackApi:
         """Answer the next `count` calls (of one method, or any) with an error, 429 by default."""
         self.failures.append(Failure(method, count, status, error, retry_after))
 
-    def limit(self, method: str, *, per_second: float, burst: float) -> None:
-        """Enforce a rate limit on a method as Slack does: HTTP 429 with Retry-After in seconds."""
-        self.limits[method] = RateLimit(per_second, burst)
+    def limit(
+        self, method: str, *, per_second: float, burst: float, retry_after: float | None = None
+    ) -> None:
+        """Enforce a rate limit on a method as Slack does: HTTP 429 with Retry-After in seconds.
+
+        Retry-After is the whole seconds until a call would pass, or `retry_after` when given.
+        """
+        self.limits[method] = RateLimit(per_second, burst, retry_after)
 
     def called(self, method: str) -> list[Call]:
         """The recorded calls of one method, oldest first."""
@@ -183,7 +217,7 @@ class FakeSlackApi:
         if "Retry-After" in headers:
             start = self.calls[-1].at if self.calls else self.monotonic()
             end = start + float(headers["Retry-After"])
-            self.announced.append(Window(method, start, end, token))
+            self.announced.append(Window(method, start, end, token, self.wall()))
 
     def _planned_failure(self, method: str, token: str = "") -> web.Response | None:
         """The planned failure for this call, if any."""
@@ -209,7 +243,8 @@ class FakeSlackApi:
         if not wait:
             return None
         self.rate_limited.append(self.calls[-1])
-        headers = {"Retry-After": str(max(1, math.ceil(wait)))}
+        seconds = bucket.retry_after or max(1, math.ceil(wait))
+        headers = {"Retry-After": str(seconds)}
         self._announce(method, headers, self.calls[-1].token)
         return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
 
@@ -371,7 +406,7 @@ class FakeSlackApi:
         """Receive a file's bytes at its upload URL."""
         file_id = request.match_info["file_id"]
         raw = await request.read()
-        self.calls.append(Call("upload", {"file_id": file_id}, raw))
+        self.calls.append(Call("upload", {"file_id": file_id}, raw, at=self.monotonic()))
         if (failure := self._planned_failure("upload")) is not None:
             return failure
         if file_id not in self.files:
@@ -382,8 +417,73 @@ class FakeSlackApi:
     async def _response_url(self, request: web.Request) -> web.Response:
         """Receive a message posted to a response_url."""
         body = await request.json()
-        self.calls.append(Call("response_url", {"key": request.match_info["key"], **body}))
+        key = request.match_info["key"]
+        self.calls.append(Call("response_url", {"key": key, **body}, at=self.monotonic()))
         if (failure := self._planned_failure("response_url")) is not None:
             return failure
         self.responses.append(body)
         return web.Response(text="ok")
+
+    def _page(self, items: list[Any], args: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+        """One page of a cursor-paged list: `limit` (at most 1,000; none means all, as Slack
+        tries) from the cursor on, and the cursor of the next page when there is one."""
+        limit = min(int(args.get("limit") or 0) or len(items) or 1, PAGE_MOST)
+        start = 0
+        if args.get("cursor"):
+            try:
+                start = int(base64.b64decode(str(args["cursor"])).decode().split(":", 1)[1])
+            except (ValueError, IndexError):
+                return [], {"error": "invalid_cursor"}
+        page = items[start : start + limit]
+        following = start + limit
+        cursor = (
+            base64.b64encode(f"offset:{following}".encode()).decode()
+            if following < len(items)
+            else ""
+        )
+        return page, {"response_metadata": {"next_cursor": cursor}}
+
+    def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Every account, bots and deactivated ones included, paged with cursors."""
+        page, extra = self._page(list(self.users.values()), args)
+        if "error" in extra:
+            return extra
+        return {"members": page, "cache_ts": int(self.wall()), **extra}
+
+    def _usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A user group's user ids, all at once (Slack does not page this method)."""
+        group = str(args.get("usergroup", ""))
+        if group not in self.usergroups:
+            return {"error": "no_such_subteam"}
+        return {"users": list(self.usergroups[group])}
+
+    def _conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A channel's member ids, paged with cursors; channel_not_found for unknown ones."""
+        channel = str(args.get("channel", ""))
+        if channel not in self.channel_members:
+            return {"error": "channel_not_found"}
+        page, extra = self._page(self.channel_members[channel], args)
+        if "error" in extra:
+            return extra
+        return {"members": page, **extra}
+
+    def _users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
+        """One account by e-mail (pausebot never uses it: it reads users.list in bulk)."""
+        email = str(args.get("email", "")).lower()
+        for user in self.users.values():
+            if (user.get("profile") or {}).get("email", "").lower() == email:
+                return {"user": user}
+        return {"error": "users_not_found"}
+
+
+PAGE_MOST = 1000
+# Slack's rate tiers for the methods audiences use: calls a minute, and a burst allowance
+# (Slack tolerates short bursts; here about ten seconds' worth).
+SLACK_TIERS = {
+    "users.list": (20, 3),  # Tier 2
+    "usergroups.users.list": (20, 3),  # Tier 2
+    "conversations.members": (100, 16),  # Tier 4
+    "users.info": (100, 16),  # Tier 4
+    "users.lookupByEmail": (50, 8),  # Tier 3
+    "conversations.open": (50, 8),  # Tier 3
+}

@@ -59,8 +59,9 @@ async def rows(database: Database, platform: str) -> dict[str, tuple[str, bool]]
     """Each outbox row of a platform: its state and whether it is in doubt."""
     async with database.transaction() as db:
         found = await db.execute(
-            select(OutboxMessage.dedupe_key, OutboxMessage.state, OutboxMessage.send_started_at)
-            .where(OutboxMessage.platform == platform)
+            select(
+                OutboxMessage.dedupe_key, OutboxMessage.state, OutboxMessage.send_started_at
+            ).where(OutboxMessage.platform == platform)
         )
         return {key: (state, started is not None) for key, state, started in found}
 
@@ -105,9 +106,7 @@ async def test_slack_message_in_a_busy_channel_is_found_after_a_crash(
     assert all(call.args.get("oldest") for call in lookups)
 
 
-async def test_discord_message_is_found_after_its_nonce_expired(
-    say, database, clock, discord_api
-):
+async def test_discord_message_is_found_after_its_nonce_expired(say, database, clock, discord_api):
     """Sent, the process dies, an hour passes and Discord forgets the nonce: found, not resent."""
     await say.ok("admin", '/project add ACME "Acme AI" "Labeling"')
     await say.ok("admin", "/project channel ACME #discord:700000000000000001")

@@ -16,8 +16,8 @@ from bot.commands.reply import ErrorKind, Reply
 from bot.commands.runner import CommandRunner
 from bot.core.message import Message
 from bot.core.people import Caller
-from bot.files import write_new
 from bot.core.words import Platform
+from bot.files import write_new
 
 PROMPT = "pausebot> "
 QUIT_WORDS = {"exit", "quit"}
@@ -38,12 +38,16 @@ def tolerant_stdio() -> None:
 
 def save_attachment(reply: Reply, folder: Path) -> Path | None:
     """Write a reply's file into a folder (owner-only, never over another file); its path."""
-    if reply.attachment is None:
-        return None
-    return write_new(folder, reply.attachment.filename, reply.attachment.content)
+    saved = save_attachments(reply, folder)
+    return saved[0] if saved else None
 
 
-def render(reply: Reply, *, as_json: bool, saved: Path | None) -> str:
+def save_attachments(reply: Reply, folder: Path) -> list[Path]:
+    """Write each of a reply's files into a folder (owner-only, never over another file)."""
+    return [write_new(folder, file.filename, file.content) for file in reply.files]
+
+
+def render(reply: Reply, *, as_json: bool, saved: Path | list[Path] | None) -> str:
     """One reply as console text or as one JSON line."""
     if as_json:
         return json.dumps(reply_json(reply, saved), ensure_ascii=False)
@@ -113,7 +117,7 @@ async def chat(
             reply = NOT_A_COMMAND
         else:
             reply = await runner.run_line(caller, line)
-        saved = save_attachment(reply, folder or Path.cwd())
+        saved = save_attachments(reply, folder or Path.cwd())
         stdout.write(render(reply, as_json=as_json, saved=saved) + "\n")
         stdout.flush()
     if interactive:

@@ -17,27 +17,34 @@ def message_text(message: Message) -> str:
     parts.extend(f"{field.name}: {field.value}" for field in message.fields)
     if message.table is not None and message.table.rows:
         parts.extend(message.table.lines())
+    parts.extend(f"{action.label}: type {action.line}" for action in message.actions)
     return "\n".join(parts)
 
 
 def plain(reply: Reply) -> str:
-    """A reply's message as text, with a line naming its file."""
+    """A reply's message as text, with a line naming each of its files."""
     text = message_text(reply.message)
-    if reply.attachment is not None:
-        size = len(reply.attachment.content)
-        text += f"\n[file {reply.attachment.filename}, {size} bytes]"
+    for file in reply.files:
+        text += f"\n[file {file.filename}, {len(file.content)} bytes]"
     return text
 
 
-def reply_text(reply: Reply, saved: Path | None = None) -> str:
+def saved_paths(saved: Path | list[Path] | None) -> list[Path]:
+    """Where a reply's files were written, as a list."""
+    if saved is None:
+        return []
+    return [saved] if isinstance(saved, Path) else list(saved)
+
+
+def reply_text(reply: Reply, saved: Path | list[Path] | None = None) -> str:
     """A reply as terminal text: refusals marked, files named."""
     text = plain(reply)
-    if saved is not None:
-        text += f"\nSaved {saved}"
+    for path in saved_paths(saved):
+        text += f"\nSaved {path}"
     return text if reply.ok else f"✗ {text}"
 
 
-def reply_json(reply: Reply, saved: Path | None = None) -> dict[str, Any]:
+def reply_json(reply: Reply, saved: Path | list[Path] | None = None) -> dict[str, Any]:
     """A reply as the JSON object `chat --json` prints: ok, text, and its data and file."""
     body: dict[str, Any] = {"ok": reply.ok, "text": plain(reply)}
     if reply.title:
@@ -46,11 +53,15 @@ def reply_json(reply: Reply, saved: Path | None = None) -> dict[str, Any]:
         body["error"] = str(reply.error_kind)
     if reply.data is not None:
         body["data"] = reply.data.to_json()
-    if reply.attachment is not None:
-        body["file"] = {
-            "filename": reply.attachment.filename,
-            "bytes": len(reply.attachment.content),
-        }
-        if saved is not None:
-            body["file"]["path"] = str(saved)
+    paths = saved_paths(saved)
+    files = []
+    for index, file in enumerate(reply.files):
+        item: dict[str, Any] = {"filename": file.filename, "bytes": len(file.content)}
+        if index < len(paths):
+            item["path"] = str(paths[index])
+        files.append(item)
+    if files:
+        body["file"] = files[0]
+    if len(files) > 1:
+        body["files"] = files
     return body

@@ -15,7 +15,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.adapters.discord.embeds import reply_embed, reply_file
+from bot.adapters.discord.embeds import reply_embed, reply_files
 from bot.adapters.discord.options import (
     annotation,
     autocomplete,
@@ -47,8 +47,8 @@ Callback = Callable[..., Awaitable[None]]
 
 async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
     """Answer an interaction that was not deferred: private replies are ephemeral."""
-    file = reply_file(reply)
-    extra: dict[str, Any] = {"file": file} if file is not None else {}
+    files = reply_files(reply)
+    extra: dict[str, Any] = {"files": files} if files else {}
     await interaction.response.send_message(
         embed=reply_embed(reply), ephemeral=reply.private, **extra
     )
@@ -60,8 +60,8 @@ async def send_follow_up(interaction: discord.Interaction, reply: Reply, *, publ
         await interaction.delete_original_response()
         await interaction.followup.send(embed=reply_embed(reply), ephemeral=True)
         return
-    file = reply_file(reply)
-    extra: dict[str, Any] = {"file": file} if file is not None else {}
+    files = reply_files(reply)
+    extra: dict[str, Any] = {"files": files} if files else {}
     await interaction.followup.send(embed=reply_embed(reply), ephemeral=reply.private, **extra)
 
 

@@ -80,3 +80,35 @@ def reply_file(reply: Reply) -> discord.File | None:
     if reply.attachment is None:
         return None
     return discord.File(io.BytesIO(reply.attachment.content), filename=reply.attachment.filename)
+
+
+def reply_files(reply: Reply) -> list[discord.File]:
+    """Every file the reply carries, as Discord files."""
+    return [discord.File(io.BytesIO(file.content), filename=file.filename) for file in reply.files]
+
+
+# Discord's component types and button styles, and its limits on a button.
+ACTION_ROW, BUTTON = 1, 2
+BUTTON_STYLES = {"primary": 1, "": 2, "danger": 4}
+BUTTON_LABEL_LIMIT = 80
+BUTTONS_PER_ROW = 5
+CUSTOM_ID_LIMIT = 100
+# A button's custom_id is this prefix and the command it runs, so a click is understood by any
+# process at any time, with nothing kept in memory (no view to lose on a restart).
+BUTTON_PREFIX = "pausebot:"
+
+
+def message_components(message: Message) -> list[dict]:
+    """A message's buttons as one action row of message components (none without buttons)."""
+    if not message.actions:
+        return []
+    buttons = [
+        {
+            "type": BUTTON,
+            "style": BUTTON_STYLES[action.style],
+            "label": clip(action.label, BUTTON_LABEL_LIMIT),
+            "custom_id": (BUTTON_PREFIX + action.value)[:CUSTOM_ID_LIMIT],
+        }
+        for action in message.actions[:BUTTONS_PER_ROW]
+    ]
+    return [{"type": ACTION_ROW, "components": buttons}]

@@ -12,8 +12,10 @@ import discord
 from discord import app_commands
 
 from bot.commands.params import Kind, Param, PersonRef
+from bot.core.audiences import GroupKey, GroupKind, GroupRef
 from bot.core.errors import InvalidInput
 from bot.core.message import clip
+from bot.core.money import currencies
 from bot.core.parsing import WEEKDAYS, looks_like_duration, parse_date
 from bot.core.people import Caller
 from bot.core.words import IdentityKey, Platform
@@ -51,6 +53,8 @@ TextChannel = app_commands.Transform[app_commands.AppCommandChannel, TextChannel
 # The option type of each kind of parameter; every kind not named here is a string.
 OPTION_TYPES: dict[Kind, Any] = {
     Kind.PERSON: discord.User,
+    Kind.AUDIENCE: discord.User,
+    Kind.ROLE: discord.Role,
     Kind.CHANNEL: TextChannel,
     Kind.ENTRY_ID: int,
 }
@@ -90,6 +94,17 @@ def person_ref(user: discord.abc.User) -> PersonRef:
     return PersonRef(key=IdentityKey(Platform.DISCORD, str(user.id)), name=user.display_name)
 
 
+def role_ref(role: discord.abc.Snowflake) -> GroupRef:
+    """A role option as the group it names, with its name and its server."""
+    guild = getattr(role, "guild", None)
+    name = getattr(role, "name", None)
+    return GroupRef(
+        GroupKey(Platform.DISCORD, GroupKind.ROLE, str(role.id)),
+        label=f"@{name}" if name else None,
+        scope=str(guild.id) if guild is not None else None,
+    )
+
+
 def channel_key(channel: discord.abc.Snowflake) -> IdentityKey:
     """A channel option as the channel's identity."""
     return IdentityKey(Platform.DISCORD, str(channel.id))
@@ -99,10 +114,12 @@ def typed_value(param: Param, value: Any) -> Any:
     """An option's value as the command layer takes it: members and channels as identities."""
     if value is None:
         return None
-    if param.kind is Kind.PERSON:
+    if param.kind in (Kind.PERSON, Kind.AUDIENCE):
         return person_ref(value)
     if param.kind is Kind.CHANNEL:
         return channel_key(value)
+    if param.kind is Kind.ROLE:
+        return role_ref(value)
     return value
 
 
@@ -184,6 +201,11 @@ async def zone_choices(_interaction: discord.Interaction, current: str) -> Choic
     return matching([(zone, zone) for zone in ZONES], current)
 
 
+async def currency_choices(_interaction: discord.Interaction, current: str) -> Choices:
+    """ISO 4217 currencies whose code or name contains what was typed."""
+    return matching([(f"{code} · {name}", code) for code, name in currencies().items()], current)
+
+
 def autocomplete(param: Param) -> Autocomplete | None:
     """The suggestions a parameter's option offers, if any."""
     if param.kind is Kind.DATE:
@@ -196,4 +218,5 @@ AUTOCOMPLETE: dict[Kind, Autocomplete] = {
     Kind.SUBJECT: code_choices,
     Kind.DURATION: duration_choices,
     Kind.ZONE: zone_choices,
+    Kind.CURRENCY: currency_choices,
 }

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.adapters.discord.embeds import message_embed
+from bot.adapters.discord.embeds import message_components, message_embed
 from bot.core.words import Platform, TargetType
 from bot.notify.sender import Outgoing, PermanentFailure, RetryLater
 
@@ -88,6 +88,8 @@ class DiscordSender:
             "nonce": message_nonce(message.dedupe_key),
             "enforce_nonce": True,
         }
+        if components := message_components(message.message):
+            body["components"] = components
         sent = await self._call("POST", f"/channels/{channel_id}/messages", body)
         log.info(
             "discord message %s for outbox %s to %s %s",

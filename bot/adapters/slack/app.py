@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
@@ -12,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.error import BoltUnhandledRequestError
@@ -22,16 +22,22 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import blocks, views
 from bot.adapters.slack.gate import QuietRequestVerification, Refusal, Refused, RequestGate
+from bot.adapters.slack.groups import ResponseProgress
 from bot.adapters.slack.ids import Action, Callback, SlashCommand
 from bot.adapters.slack.journal import Journal, journal_directory
+from bot.adapters.slack.socket_mode import SocketMode
 from bot.adapters.slack.users import UserDirectory
 from bot.adapters.slack.webapi import SlackCallError, WebApi, api_base_url
 from bot.commands.base import COMMANDS
+from bot.commands.buttons import button_command, stale_button
 from bot.commands.reply import ErrorKind, Reply, internal_failure
 from bot.commands.runner import CommandRunner
 from bot.config import Settings
+from bot.core.audiences import PROGRESS
 from bot.core.people import Caller
 from bot.core.readmodels import MyProjects
+from bot.core.words import Platform
+from bot.health import AdapterState, Health
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +66,9 @@ READ_ONLY = frozenset(
         ("ops", "statement"),
     }
 )
-KEYED = frozenset({("hours", "log")})
+KEYED = frozenset({("hours", "log"), ("hours", "available")})
+# Commands that do nothing more when run twice (assigning someone assigned, syncing again).
+IDEMPOTENT = frozenset({("project", "assign"), ("project", "unassign"), ("project", "sync")})
 Authorize = Callable[..., Awaitable[AuthorizeResult]]
 
 
@@ -124,12 +132,15 @@ def add_events_route(web_app: web.Application, app: AsyncApp, gate: RequestGate)
     web_app.router.add_post(EVENTS_PATH, slack_events)
 
 
-async def start_socket_mode(app: AsyncApp, app_token: str) -> AsyncSocketModeHandler:
-    """Connect to Slack in Socket Mode; close the returned handler to stop."""
-    handler = AsyncSocketModeHandler(app, app_token)
-    await handler.connect_async()
-    log.info("Slack Socket Mode connected")
-    return handler
+def start_socket_mode(app: AsyncApp, app_token: str, health: Health) -> SocketMode:
+    """Connect to Slack in Socket Mode in the background, for as long as pausebot runs.
+
+    Returns at once: Slack being unreachable holds up nothing else. Close it to stop.
+    """
+    socket_mode = SocketMode(app, app_token, health=health)
+    socket_mode.start()
+    log.info("Slack Socket Mode: connecting")
+    return socket_mode
 
 
 def known(value: Any, ids: frozenset[str]) -> bool:
@@ -174,6 +185,8 @@ def first_word(text: str) -> str:
 def repeatable(group: str, name: str, request_key: str | None) -> bool:
     """Whether running a command a second time cannot do it twice."""
     path = (group, name)
+    if path in IDEMPOTENT:
+        return True
     return path not in COMMANDS or path in READ_ONLY or (path in KEYED and bool(request_key))
 
 
@@ -300,7 +313,10 @@ class SlackListeners:
         # Bound to the person: someone else's trigger id never finds this request's result.
         request_key = f"slack:trigger:{user_id}:{trigger}" if trigger else None
         command = self.background(
-            self.run_slash(user_id, body.get("user_name"), group, text, request_key),
+            self.reporting(
+                body.get("response_url"),
+                self.run_slash(user_id, body.get("user_name"), group, text, request_key),
+            ),
             f"/{group}",
         )
         reply = await self.within_budget(command)
@@ -320,6 +336,21 @@ class SlackListeners:
             return
         await ack(**self.response_body(reply, group, first_word(text)))
         self.after_reply(reply, user_id, body.get("response_url"))
+
+    async def reporting(self, response_url: str | None, run: Awaitable[Reply]) -> Reply:
+        """Run a command telling its caller, through response_url, how slow lookups go."""
+        if not response_url:
+            return await run
+
+        async def respond(message: dict[str, Any]) -> None:
+            """One progress line to the caller."""
+            await self.api.respond(response_url, message)
+
+        token = PROGRESS.set(ResponseProgress(respond, after=self.ack_budget + 1.0))
+        try:
+            return await run
+        finally:
+            PROGRESS.reset(token)
 
     async def run_slash(
         self,
@@ -343,7 +374,7 @@ class SlackListeners:
 
     def after_reply(self, reply: Reply, user_id: str, response_url: str | None) -> None:
         """Work that follows a reply: uploading its file."""
-        if reply.ok and reply.attachment is not None:
+        if reply.ok and reply.files:
             self.background(self.upload(reply, user_id, response_url), "file upload")
 
     async def answer_late(
@@ -383,7 +414,10 @@ class SlackListeners:
         return True
 
     async def upload(self, reply: Reply, user_id: str, response_url: str | None) -> None:
-        """Upload a reply's file to the caller's direct messages with pausebot."""
+        """Upload a reply's file (or files) to the caller's direct messages with pausebot."""
+        if len(reply.files) > 1:
+            await self.upload_several(reply, user_id, response_url)
+            return
         attachment = reply.attachment
         if attachment is None:
             return
@@ -403,6 +437,30 @@ class SlackListeners:
             failed = Reply.error(
                 f"The file {attachment.filename} could not be uploaded ({exc.error}); "
                 "try /ops export again in a moment.",
+                kind=ErrorKind.UPLOAD_FAILED,
+            )
+            await self.respond(response_url, blocks.reply_body(failed))
+
+    async def upload_several(self, reply: Reply, user_id: str, response_url: str | None) -> None:
+        """Upload a reply's files (a statement's PDF and CSV) together to the caller's DM."""
+        names = ", ".join(file.filename for file in reply.files)
+        try:
+            opened = await self.api.call("conversations.open", users=user_id)
+            await self.api.call(
+                "files_upload_v2",
+                channel=opened["channel"]["id"],
+                file_uploads=[
+                    {"content": file.content, "filename": file.filename, "title": file.filename}
+                    for file in reply.files
+                ],
+                initial_comment=f"{reply.title}: {reply.text}",
+                request_file_info=False,
+            )
+        except SlackCallError as exc:
+            log.error("upload of %d files failed: %s", len(reply.files), exc)
+            failed = Reply.error(
+                f"The files {names} could not be uploaded ({exc.error}); "
+                "send the command again in a moment.",
                 kind=ErrorKind.UPLOAD_FAILED,
             )
             await self.respond(response_url, blocks.reply_body(failed))
@@ -436,6 +494,40 @@ class SlackListeners:
                 kind=ErrorKind.MODAL_FAILED,
             )
             await self.respond(response_url, blocks.reply_body(failed))
+
+    async def on_button(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """A button under a message (a check-in's yes or no): its command runs for whoever
+        pressed it, and the answer comes privately through response_url.
+
+        The click is journaled before it is acknowledged, so a restart finishes it; the request
+        key (the person and the click's `action_ts`) makes a retried delivery record once.
+        """
+        user = body["user"]
+        action = (body.get("actions") or [{}])[0]
+        found = button_command(action.get("value"))
+        if found is None:
+            await ack()
+            self.background(
+                self.respond(body.get("response_url"), blocks.reply_body(stale_button())),
+                "stale button",
+            )
+            return
+        group, text = found
+        key = f"slack:action:{user['id']}:{action.get('action_ts')}"
+        request = {
+            "user_id": user["id"],
+            "user_name": user.get("username") or user.get("name"),
+            "group": group,
+            "text": text,
+            "response_url": body.get("response_url"),
+            "request_key": key,
+        }
+        await self.promise(key, request)
+        await ack()
+        command = self.background(
+            self.run_slash(user["id"], request["user_name"], group, text, key), "button"
+        )
+        self.background(self.answer_late(command, request, key), "button reply")
 
     async def on_open_log_modal(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """The Log hours button (in replies and on App Home)."""
@@ -567,6 +659,7 @@ def register(
     for slash in SlashCommand:
         app.command(slash.value)(listeners.on_command)
     app.action(Action.OPEN_LOG_MODAL)(listeners.on_open_log_modal)
+    app.action(re.compile(f"^{Action.RUN}:"))(listeners.on_button)
     app.view(Callback.LOG_HOURS)(listeners.on_log_submission)
     app.view(Callback.DONE)(listeners.on_done)
     app.event("app_home_opened")(listeners.on_home_opened)
@@ -575,9 +668,19 @@ def register(
 
 
 async def start_slack(
-    settings: Settings, runner: CommandRunner, web_app: web.Application, stack: AsyncExitStack
+    settings: Settings,
+    runner: CommandRunner,
+    web_app: web.Application,
+    stack: AsyncExitStack,
+    health: Health | None = None,
 ) -> SlackListeners:
-    """Start Slack for `pausebot run`: Socket Mode with SLACK_APP_TOKEN, else HTTP mode routes."""
+    """Start Slack for `pausebot run`: Socket Mode with SLACK_APP_TOKEN, else HTTP mode routes.
+
+    Nothing here waits on Slack. Its state goes to `health`: in Socket Mode `ok` only while
+    connected; in HTTP mode `ok` once the web server serving its route has started.
+    """
+    health = health if health is not None else Health()
+    health.expect(Platform.SLACK)
     app = create_slack_app(settings)
     journal = open_journal(settings)
     if journal is not None:
@@ -586,10 +689,16 @@ async def start_slack(
     stack.push_async_callback(listeners.drain)
     listeners.resume()
     if settings.SLACK_APP_TOKEN:
-        handler = await start_socket_mode(app, settings.SLACK_APP_TOKEN)
-        stack.push_async_callback(handler.close_async)
+        socket_mode = start_socket_mode(app, settings.SLACK_APP_TOKEN, health)
+        stack.push_async_callback(socket_mode.close)
     else:
         add_events_route(web_app, app, RequestGate(settings.SLACK_SIGNING_SECRET or ""))
+
+        async def served(_web_app: web.Application) -> None:
+            """The route is served from here on."""
+            health.set(Platform.SLACK, AdapterState.OK)
+
+        web_app.on_startup.append(served)
         log.info("Slack HTTP mode: POST %s", EVENTS_PATH)
     return listeners
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.adapters.slack.ids import Action
+from bot.adapters.slack.ids import Action, Block
 from bot.commands.reply import Reply
+from bot.core import message as neutral
 from bot.core.message import Field, Message, Table, clip
 
 MESSAGE_BLOCKS = 50
@@ -13,6 +14,9 @@ SECTION_TEXT = 3000
 FIELD_TEXT = 2000
 FIELDS_PER_SECTION = 10
 HEADER_TEXT = 150
+BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+BUTTONS_PER_BLOCK = 25
 FALLBACK_TEXT = 3000
 FENCE = "```"
 
@@ -105,11 +109,35 @@ def table_sections(table: Table, room: int) -> list[Json]:
     return [section(FENCE + "\n".join([heading, *group]) + FENCE) for group in shown] + tail
 
 
-def message_blocks(message: Message, *, room: int = MESSAGE_BLOCKS) -> list[Json]:
-    """A Message as blocks: a header from the title, the text, the fields, the table.
+def button(action: neutral.Action) -> Json:
+    """A message's action as a Block Kit button: its value is the command it runs."""
+    drawn: Json = {
+        "type": "button",
+        "action_id": f"{Action.RUN}:{action.id}",
+        "text": plain(action.label, BUTTON_TEXT),
+        "value": action.value[:BUTTON_VALUE],
+    }
+    if action.style:
+        drawn["style"] = action.style
+    return drawn
 
-    Each part is drawn once; the table gets what is left of `room` blocks.
+
+def action_blocks(message: Message) -> list[Json]:
+    """A message's buttons as one actions block (none when it has no buttons)."""
+    if not message.actions:
+        return []
+    elements = [button(action) for action in message.actions[:BUTTONS_PER_BLOCK]]
+    return [{"type": "actions", "block_id": Block.BUTTONS, "elements": elements}]
+
+
+def message_blocks(message: Message, *, room: int = MESSAGE_BLOCKS) -> list[Json]:
+    """A Message as blocks: a header from the title, the text, the fields, the table, the
+    buttons.
+
+    Each part is drawn once; the table gets what is left of `room` blocks after the buttons.
     """
+    buttons = action_blocks(message)
+    room -= len(buttons)
     blocks: list[Json] = []
     if message.title:
         blocks.append({"type": "header", "text": plain(message.title)})
@@ -119,7 +147,7 @@ def message_blocks(message: Message, *, room: int = MESSAGE_BLOCKS) -> list[Json
     blocks = blocks[:room]
     if message.table is not None:
         blocks.extend(table_sections(message.table, room - len(blocks)))
-    return blocks
+    return blocks + buttons
 
 
 def fallback_text(message: Message) -> str:
@@ -134,13 +162,22 @@ def reply_blocks(
     if not reply.ok:
         return [section(f":warning: {escape(reply.text)}")]
     tail: list[Json] = []
-    if reply.attachment is not None:
-        size = len(reply.attachment.content)
-        name = escape(reply.attachment.filename)
+    if len(reply.files) == 1:
+        size = len(reply.files[0].content)
+        name = escape(reply.files[0].filename)
         tail.append(
             context(
                 f":page_facing_up: {name}, {size} bytes, is on its way to your direct messages "
                 "with pausebot."
+            )
+        )
+    elif reply.files:
+        names = ", ".join(
+            f"{escape(file.filename)} ({len(file.content)} bytes)" for file in reply.files
+        )
+        tail.append(
+            context(
+                f":page_facing_up: {names} are on their way to your direct messages with pausebot."
             )
         )
     if with_log_button:

@@ -20,6 +20,8 @@ class Action(StrEnum):
     DURATION = "pausebot_duration"
     WORK_DATE = "pausebot_work_date"
     NOTE = "pausebot_note"
+    # A button under a message that runs a command (`pausebot_run:yes`); its value is the command.
+    RUN = "pausebot_run"
 
 
 class Block(StrEnum):
@@ -29,6 +31,7 @@ class Block(StrEnum):
     DURATION = "pausebot_duration_block"
     WORK_DATE = "pausebot_work_date_block"
     NOTE = "pausebot_note_block"
+    BUTTONS = "pausebot_buttons"
 
 
 class SlashCommand(StrEnum):
