@@ -91,14 +91,36 @@ async def seed(url: str) -> None:
         await db.flush()
         for project in projects:
             db.add(StatusChange(project_id=project.id, to_state="active", at=start, reason="new"))
-            db.add(Rate(project_id=project.id, currency="USD", amount=Decimal("21.00"),
-                        effective_from=date(2026, 1, 1), created_at=start))  # fmt: skip
-            db.add(Rate(project_id=project.id, currency="USD", amount=Decimal("16.00"),
-                        effective_from=date(2026, 5, 1), created_at=start))  # fmt: skip
+            db.add(
+                Rate(
+                    project_id=project.id,
+                    currency="USD",
+                    amount=Decimal("21.00"),
+                    effective_from=date(2026, 1, 1),
+                    created_at=start,
+                )
+            )
+            db.add(
+                Rate(
+                    project_id=project.id,
+                    currency="USD",
+                    amount=Decimal("16.00"),
+                    effective_from=date(2026, 5, 1),
+                    created_at=start,
+                )
+            )
             for person in people:
                 db.add(Assignment(project_id=project.id, contractor_id=person.id, since=start))
-        db.add(Rate(project_id=projects[1].id, contractor_id=people[0].id, currency="EUR",
-                    amount=Decimal("30.50"), effective_from=date(2026, 4, 15), created_at=start))  # fmt: skip
+        db.add(
+            Rate(
+                project_id=projects[1].id,
+                contractor_id=people[0].id,
+                currency="EUR",
+                amount=Decimal("30.50"),
+                effective_from=date(2026, 4, 15),
+                created_at=start,
+            )
+        )
         change = StatusChange(
             project_id=projects[0].id,
             from_state="active",
@@ -107,8 +129,9 @@ async def seed(url: str) -> None:
             reason="vendor incident",
         )
         db.add(change)
-        update = ProjectUpdate(project_id=projects[0].id, at=PAUSED_ON + timedelta(days=2),
-                               text="audit ongoing")  # fmt: skip
+        update = ProjectUpdate(
+            project_id=projects[0].id, at=PAUSED_ON + timedelta(days=2), text="audit ongoing"
+        )
         db.add(update)
         await db.flush()
         rows = []

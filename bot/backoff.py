@@ -41,6 +41,10 @@ class Backoff:
         """A connection is up (it becomes a success once it has stayed up long enough)."""
         self.up_since = self.monotonic()
 
+    def not_connected(self) -> None:
+        """The connection that came up does not count (the server sent it away at once)."""
+        self.up_since = None
+
     def next(self) -> float:
         """Seconds to wait before the next try."""
         up_since, self.up_since = self.up_since, None

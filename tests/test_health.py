@@ -8,18 +8,45 @@ import os
 import signal
 import sys
 import time
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from bot.adapters.slack.app import start_slack
 from bot.backoff import MAX_DELAY, Backoff
+from bot.commands.runner import CommandRunner
+from bot.config import Settings
+from bot.core.clock import SystemClock
 from bot.core.words import Platform
+from bot.db.session import Database
 from bot.health import AdapterState, Health
+from bot.metrics import Metrics
+from bot.web import create_web_app, start_web
 from tests.fakes.slack_socket import APP_TOKEN, SocketModeSlackApi
 from tests.slack.test_run import free_port
 
 CONNECTING, OK, DOWN = AdapterState.CONNECTING, AdapterState.OK, AdapterState.DOWN
+
+
+class RecordedBackoff(Backoff):
+    """A backoff that remembers every delay it gave."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.delays: list[float] = []
+
+    def next(self) -> float:
+        """The next delay, recorded."""
+        delay = super().next()
+        self.delays.append(delay)
+        return delay
+
+
+def fast() -> RecordedBackoff:
+    """A backoff in tens of milliseconds (0.05 s doubling to 0.4 s), for tests of retries."""
+    return RecordedBackoff(first=0.05, cap=0.4)
 
 
 class Clock:
@@ -110,6 +137,40 @@ async def test_wait_for_returns_when_the_state_is_reached():
         await health.wait_for(Platform.SLACK, DOWN, timeout=0.05)
 
 
+async def test_slack_http_mode_is_ok_once_its_route_is_served(
+    database_url: str, tmp_path: Path, monkeypatch
+):
+    """In HTTP mode Slack is `connecting` until the web server serving /slack/events starts,
+    then `ok`; /healthz says so."""
+    monkeypatch.chdir(tmp_path)  # the request journal goes beside SQLite, else here
+    settings = Settings(
+        _env_file=None,
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN="xoxb-pausebot-test",
+        SLACK_SIGNING_SECRET="secret",
+        SLACK_API_URL="http://127.0.0.1:9/api/",
+    )
+    database = Database(database_url)
+    health = Health()
+    web_app = create_web_app(database=database, metrics=Metrics(), health=health)
+    runner = CommandRunner(
+        database=database, settings=settings, clock=SystemClock(), metrics=Metrics()
+    )
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(database.dispose)
+        await start_slack(settings, runner, web_app, stack, health)
+        assert health.states() == {Platform.SLACK: CONNECTING}
+        web_runner = await start_web(web_app, host="127.0.0.1", port=0)
+        stack.push_async_callback(web_runner.cleanup)
+        host, port = web_runner.addresses[0][:2]
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://{host}:{port}/healthz") as response,
+        ):
+            body = await response.json()
+    assert body == {"status": "ok", "database": "ok", "adapters": {"slack": "ok"}}
+
+
 async def test_one_platform_unreachable_holds_up_nothing_else(database_url: str, tmp_path: Path):
     """`pausebot run` with Slack (Socket Mode, against the fakes) and Discord (on a closed
     port): /healthz answers, Slack connects and answers commands, and a pause is delivered to
@@ -142,7 +203,7 @@ async def test_one_platform_unreachable_holds_up_nothing_else(database_url: str,
         )  # fmt: skip
     fake = slack.socket_mode
     try:
-        await fake.wait_connected(timeout=30)
+        await fake.wait_connected(timeout=90)
         connected = time.monotonic() - launched
         for i, text in enumerate(
             ['add ACME "Acme AI" "Labels"', "assign ACME <@UALICE>", "pause ACME vendor breach"]

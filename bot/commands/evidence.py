@@ -51,6 +51,4 @@ async def statement_reply(
         files=(pdf.filename, csv.filename),
         digest=made.digest,
     )
-    return Reply.of(
-        result, present.statement_made(result), attachment=pdf, more_attachments=(csv,)
-    )
+    return Reply.of(result, present.statement_made(result), attachment=pdf, more_attachments=(csv,))

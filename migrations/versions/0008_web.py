@@ -30,7 +30,9 @@ def upgrade() -> None:
         sa.Column("expires_at", bot.db.models.UtcDateTime(timezone=True), nullable=False),
         sa.Column("used_at", bot.db.models.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["contractor_id"], ["contractors.id"], name=op.f("fk_login_links_contractor_id_contractors")
+            ["contractor_id"],
+            ["contractors.id"],
+            name=op.f("fk_login_links_contractor_id_contractors"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_links")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_login_links_token_hash")),
@@ -45,7 +47,9 @@ def upgrade() -> None:
         sa.Column("expires_at", bot.db.models.UtcDateTime(timezone=True), nullable=False),
         sa.Column("ended_at", bot.db.models.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["contractor_id"], ["contractors.id"], name=op.f("fk_web_sessions_contractor_id_contractors")
+            ["contractor_id"],
+            ["contractors.id"],
+            name=op.f("fk_web_sessions_contractor_id_contractors"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_web_sessions")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_web_sessions_token_hash")),

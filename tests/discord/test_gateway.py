@@ -28,6 +28,7 @@ from tests.discord.conftest import ADMIN, ALICE, TOKEN
 from tests.discord.driver import GUILD_ID, Driver
 from tests.fakes.discord_api import FakeDiscord
 from tests.slack.test_run import free_port
+from tests.test_health import fast
 
 DISCORD = Platform.DISCORD
 CONNECTING, OK, DOWN = AdapterState.CONNECTING, AdapterState.OK, AdapterState.DOWN
@@ -59,7 +60,8 @@ async def test_bot_connects_syncs_guilds_and_answers_an_interaction(
             payload = driver.payload(user, group, name, values)
             await discord_api.dispatch("INTERACTION_CREATE", payload)
             answered = discord_api.interaction(payload["token"])
-            await discord_api.wait_for(lambda answered=answered: answered.callbacks)
+            # Answered: at once, or deferred and then followed up (a slow command).
+            await discord_api.wait_for(lambda answered=answered: answered.embeds)
         assert answered.embeds[0]["title"] == "Logged 2h on ACME for 2026-03-04"
         async with database.transaction() as db:
             entry = (await db.execute(select(HoursEntry))).scalar_one()
@@ -82,11 +84,6 @@ async def test_no_guild_ids_means_no_sync_on_start(discord_api, discord_runner, 
 
 
 # Reconnecting: the gateway (and the REST login) unreachable, dropped, or refusing the token.
-
-
-def fast() -> Backoff:
-    """A backoff in tens of milliseconds."""
-    return Backoff(first=0.05, cap=0.4)
 
 
 async def serve_healthz(database, health: Health) -> TestClient:
@@ -165,7 +162,10 @@ async def test_gateway_refused_while_rest_works_is_retried(
         await health.wait_for(DISCORD, OK, timeout=10)
         refusals = discord_api.gateway_refusals
         gaps = [b - a for a, b in itertools.pairwise(refusals)]
-        assert max(gaps) < 0.4 + 0.2
+        delays = bot.backoff.delays
+        assert delays[:4] == sorted(delays[:4]) and max(delays) <= 0.4
+        assert min(gaps) >= min(delays)
+        print(f"\nDiscord gateway refused {len(refusals)} times; delays {delays}")
         assert len(discord_api.calls_to("GET", "/users/@me")) == 1  # logged in once
     finally:
         await bot.shutdown()
@@ -269,7 +269,6 @@ async def test_a_token_the_gateway_refuses_is_down(
         runner=discord_runner, settings=discord_settings, health=health, backoff=fast()
     )
     discord_api.accepted_token = TOKEN
-    monkeypatch.setattr(bot.http, "token", None)
     original = discord.gateway.DiscordWebSocket.identify
 
     async def identify_with_a_bad_token(ws) -> None:
@@ -338,13 +337,14 @@ async def test_run_serves_at_once_and_connects_when_discord_comes(
             await asyncio.sleep(1.5)  # a few tries fail
             await fake.start(discord_port)
             reachable = time.monotonic()
-            await wait_until(lambda: seen[-1][2] == "ok", process, log, timeout=35)
+            await wait_until(lambda: seen[-1][2] == "ok", process, log, timeout=60)
             connected = seen[-1][0] - reachable
             await fake.drop_gateway()
             dropped = time.monotonic()
             await wait_until(lambda: len(fake.resumes) == 1 and seen[-1][2] == "ok", process, log)
             resumed = seen[-1][0] - dropped
         finally:
+            running_log = log.read_text()  # what it logged while running (before the stop)
             process.send_signal(signal.SIGTERM)
             code = await process.wait()
             await poller
@@ -360,7 +360,7 @@ async def test_run_serves_at_once_and_connects_when_discord_comes(
     assert ("ok", "ok") in states
     assert states[-1] == ("ok", "ok")
     assert len(fake.identify) == 1
-    assert "Traceback" not in log.read_text()
+    assert "Traceback" not in running_log, running_log
 
 
 async def poll_healthz(session, url: str, process, seen: list) -> None:
@@ -377,7 +377,7 @@ async def poll_healthz(session, url: str, process, seen: list) -> None:
         await asyncio.sleep(0.02)
 
 
-async def wait_until(predicate, process, log: Path, timeout: float = 20.0) -> None:
+async def wait_until(predicate, process, log: Path, timeout: float = 60.0) -> None:
     """Wait until predicate() holds while the process runs."""
     deadline = time.monotonic() + timeout
     while not predicate():

@@ -6,7 +6,7 @@
 envelopes a test sends (`slash_commands`, `events_api`, `interactive`), each to be acknowledged
 on the socket with `{"envelope_id": …, "payload": …}`; it answers pings, and a test can make it
 send `disconnect`, drop its connections (with a close frame or by cutting the TCP connection),
-refuse new ones, or stop answering pings.
+refuse new ones, send new ones away (`too_many_websockets`), or stop answering pings.
 """
 
 from __future__ import annotations
@@ -69,6 +69,8 @@ class FakeSocketMode:
         self.refused: list[float] = []
         self.refusing = False
         self.muted = False
+        # The next connections to send away after hello, as Slack does past 10 connections.
+        self.too_many = 0
         self.tickets: set[str] = set()
         self.port = 0
         self._numbers = itertools.count(1)
@@ -225,6 +227,12 @@ class FakeSocketMode:
         await socket.send_str(json.dumps(self._hello()))
         connection.hello_at = self.monotonic()
         await self._notify()
+        if self.too_many > 0:
+            self.too_many -= 1
+            message = {"type": "disconnect", "reason": "too_many_websockets"}
+            await socket.send_str(json.dumps(message))
+            await asyncio.sleep(0.05)
+            await socket.close()
         try:
             async for message in socket:
                 if message.type is WSMsgType.PING:

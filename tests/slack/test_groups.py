@@ -160,3 +160,25 @@ async def test_a_pause_after_a_sync_reaches_exactly_the_current_members_once(
         )
         sent = Counter(rows.scalars())
     assert set(sent) == expected and set(sent.values()) == {1}
+
+
+async def test_the_directory_is_read_again_for_newcomers_but_not_for_strangers(
+    slack, audience, database
+):
+    """Someone who joined since the directory was read makes it read again (at most once a
+    minute); an id users.list never lists (a Slack Connect guest) does not, twice."""
+    members = people(slack.fake, "UD", 10)
+    slack.fake.channel_members["C0ROOM"] = members
+    await slack.ok("/project", 'add ACME "Acme AI" "Labels"')
+    await slack.ok("/project", "assign ACME #slack:C0ROOM")
+    assert len(slack.fake.called("users.list")) == 1
+    slack.fake.add_member("UNEW", "Newcomer", email="new@example.com")
+    slack.fake.channel_members["C0ROOM"] += ["UNEW", "UGUEST"]  # UGUEST: another org's
+    audience.directory.read_at -= 120  # read two minutes ago
+    answer = await slack.ok("/project", "assign ACME #slack:C0ROOM")
+    assert "2 assigned, 10 already assigned" in answer.text
+    assert len(slack.fake.called("users.list")) == 2
+    audience.directory.read_at -= 120
+    await slack.ok("/project", "assign ACME #slack:C0ROOM")
+    assert len(slack.fake.called("users.list")) == 2
+    assert {"UNEW", "UGUEST"} <= await assigned_ids(database)

@@ -104,6 +104,9 @@ class SlackDirectory:
         self.read_at: float | None = None
         self.people: dict[str, SlackUser] = {}
         self.pages = 0
+        # Ids users.list did not list even when just read (Slack Connect guests of a shared
+        # channel): they do not make it read again until it is read for another reason.
+        self.strangers: set[str] = set()
         self._lock = asyncio.Lock()
 
     def age(self) -> float | None:
@@ -123,6 +126,14 @@ class SlackDirectory:
             if age is None or age > wanted:
                 await self._read(on_page)
             return self.people
+
+    def unknown(self, ids: set[str]) -> bool:
+        """Whether some of these ids are neither in the directory nor known to be absent."""
+        return any(user_id not in self.people and user_id not in self.strangers for user_id in ids)
+
+    def not_listed(self, ids: set[str]) -> None:
+        """Remember the ids the directory, just read, does not list."""
+        self.strangers.update(user_id for user_id in ids if user_id not in self.people)
 
     async def by_email(self, *, on_page: OnPage | None = None) -> dict[str, SlackUser]:
         """Every account that has an e-mail, by its e-mail in lower case."""
@@ -152,6 +163,7 @@ class SlackDirectory:
             if not cursor:
                 break
         self.people, self.pages, self.read_at = people, pages, self.monotonic()
+        self.strangers = set()
         log.info("read %d Slack accounts from users.list in %d pages", len(people), pages)
 
 
@@ -181,12 +193,20 @@ class SlackAudience:
             ids = await self._channel(group, progress)
         else:
             raise InvalidInput(f"{group.shown} is not a Slack user group or channel.")
-        if progress is not None:
-            await progress(group, len(ids))
-        people = await self.directory.users()
-        if any(user_id not in people for user_id in ids):
+        wanted = set(ids)
+        seen: set[str] = set()
+
+        async def on_page(page: list[SlackUser]) -> None:
+            """Say how many of the group's members the directory has shown so far."""
+            seen.update(user.id for user in page if user.id in wanted)
+            if progress is not None:
+                await progress(group, len(seen))
+
+        people = await self.directory.users(on_page=on_page)
+        if self.directory.unknown(wanted):
             # Someone joined since the directory was read: read it again, at most once a minute.
-            people = await self.directory.users(fresher_than=DIRECTORY_REFRESH)
+            people = await self.directory.users(fresher_than=DIRECTORY_REFRESH, on_page=on_page)
+            self.directory.not_listed(wanted)
         kept: list[Member] = []
         bots: set[str] = set()
         gone: set[str] = set()

@@ -81,6 +81,9 @@ class Connection:
         self.number = number
         self.hello = asyncio.Event()
         self.ended = asyncio.Event()
+        # Slack sent this connection away at once (`too_many_websockets`): no replacement is
+        # opened for it, and it does not count as a success for the backoff.
+        self.surplus = False
         # Set when Slack asks for a new connection (`disconnect`) or when this one ends.
         self.leaving = asyncio.Event()
         self.handlers: set[asyncio.Task[None]] = set()
@@ -114,10 +117,15 @@ class Connection:
             self.owner.connected(self)
         elif kind == "disconnect":
             reason = message.get("reason")
+            reason = reason if isinstance(reason, str) and reason.isidentifier() else "no reason"
+            if reason == "too_many_websockets":
+                log.warning("Slack refused connection %d: too many connections", self.number)
+                self.surplus = True
+                return
             log.info(
                 "Slack asked connection %d to disconnect (%s); opening a new one",
                 self.number,
-                reason if isinstance(reason, str) and reason.isidentifier() else "no reason",
+                reason,
             )
             self.leaving.set()
         elif (request := SocketModeRequest.from_dict(message)) is not None:
@@ -264,6 +272,8 @@ class SocketMode:
                     self.retire(previous)
                 previous = connection
                 await connection.leaving.wait()
+                if connection.surplus:
+                    self.backoff.not_connected()
                 if connection.ended.is_set() and (delay := self.backoff.next()):
                     log.info("Slack Socket Mode reconnecting in %.1f s", delay)
                     await asyncio.sleep(delay)
