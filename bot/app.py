@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.core.audiences import Audience, PlatformAudiences
 from bot.core.clock import Clock, SystemClock
 from bot.core.words import IdentityKey, Platform
+from bot.dashboard import add_dashboard
 from bot.db.session import Database
 from bot.health import Health
 from bot.metrics import Metrics
@@ -91,8 +92,16 @@ class Background:
         ]
 
     async def stop(self, *, flush_seconds: float = 5.0) -> None:
-        """Stop both tasks, deliver what is due for a few seconds more, close the senders."""
-        for task in self.tasks:
+        """Stop both tasks, deliver what is due for a few seconds more, close the senders.
+
+        The dispatcher is asked to stop between passes rather than cancelled, so no database
+        call is cut in the middle; the scheduler, which mostly waits, is cancelled.
+        """
+        self.dispatcher.stop()
+        delivering, scheduling = self.tasks
+        scheduling.cancel()
+        _done, late = await asyncio.wait([delivering], timeout=flush_seconds)
+        for task in late:
             task.cancel()
         for result in await asyncio.gather(*self.tasks, return_exceptions=True):
             if isinstance(result, Exception):
@@ -146,6 +155,7 @@ async def run_app(settings: Settings, *, console_name: str) -> None:
         if enabled:
             health.expect(platform)
     web_app = create_web_app(database=database, metrics=metrics, health=health)
+    add_dashboard(web_app, database=database, settings=settings, clock=clock)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(database.dispose)
         if settings.slack_enabled:

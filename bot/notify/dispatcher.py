@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -66,6 +67,7 @@ class Dispatcher:
         self.concurrency = concurrency
         self.max_attempts = max_attempts
         self.poll_seconds = poll_seconds
+        self.stopping = asyncio.Event()
 
     @property
     def worker(self) -> str:
@@ -220,10 +222,14 @@ class Dispatcher:
         ends = [(at - now).total_seconds() for at in self.limits.held_until.values() if at > now]
         return min([self.poll_seconds, *ends])
 
+    def stop(self) -> None:
+        """Ask `run` to return after the pass it is in, never in the middle of a write."""
+        self.stopping.set()
+
     async def run(self) -> None:
-        """Deliver until cancelled, polling when idle."""
+        """Deliver until stopped (or cancelled), polling when idle."""
         log.info("delivering on %s as %s", ", ".join(sorted(self.senders)), self.worker)
-        while True:
+        while not self.stopping.is_set():
             try:
                 claimed = await self.deliver_due()
                 await self.refresh_gauges()
@@ -233,4 +239,5 @@ class Dispatcher:
             if claimed:
                 await asyncio.sleep(0)
                 continue
-            await asyncio.sleep(self._idle_seconds())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), self._idle_seconds())

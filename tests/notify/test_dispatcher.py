@@ -227,3 +227,15 @@ async def dedupe_keys(database) -> list[str]:
     """Every outbox dedupe key."""
     async with database.transaction() as db:
         return list(await db.scalars(select(OutboxMessage.dedupe_key)))
+
+
+async def test_stop_ends_the_loop_between_passes(database, clock, platforms):
+    """`stop()` makes a running dispatcher return on its own, without being cancelled."""
+    dispatcher = Dispatcher(
+        database=database, senders=platforms, clock=clock, worker="w1", poll_seconds=30
+    )
+    task = asyncio.create_task(dispatcher.run())
+    await asyncio.sleep(0.1)
+    dispatcher.stop()
+    await asyncio.wait_for(task, timeout=5)
+    assert task.done() and not task.cancelled()
