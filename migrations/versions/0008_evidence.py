@@ -1,7 +1,7 @@
 """evidence for a claim: rates, availability answers, check-in settings
 
 Revision ID: 0008_evidence
-Revises: 0007
+Revises: 0008_audiences
 Create Date: 2026-12-01 18:30:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import bot.db.models
 
 revision: str = "0008_evidence"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008_audiences"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """web dashboard login links and sessions, public status pages
 
 Revision ID: 0008_web
-Revises: 0007
+Revises: 0008_evidence
 Create Date: 2026-12-01 18:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import bot.db.models
 
 revision: str = "0008_web"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008_evidence"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1067,10 +1067,9 @@ def answer(reply: Reply) -> tuple[bool, str | None, str, str]:
     return reply.ok, reply.error_kind, masked(reply.title), masked(reply.text)
 
 
-@pytest.mark.skipif(
-    not POSTGRES_URL, reason="compares PostgreSQL (PAUSEBOT_TEST_POSTGRES_URL) with SQLite"
-)
-async def test_same_answers_on_both_engines(database, settings, tmp_path):
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs PAUSEBOT_TEST_POSTGRES_URL")
+@pytest.mark.parametrize("lines", [MIXED_LINES], ids=[f"{MIXED_LINES}-lines"])
+async def test_same_answers_on_both_engines(lines, database, settings, tmp_path):
     """The mixed run's MIXED_LINES lines, typed into the same world on PostgreSQL and on SQLite
     side by side: every line gets the same answer on both (SPEC: the same limits and the same
     answers on SQLite and PostgreSQL)."""
@@ -1091,7 +1090,9 @@ async def test_same_answers_on_both_engines(database, settings, tmp_path):
     run = Run(role="parity", runner=sides[0][0], database=database, clock=sides[0][2])
     worlds = [await load_world(db) for _, db, _ in sides]
     rng = random.Random(SEED)
-    for who, template in plan_for(MIXED):
+    plan = plan_for(MIXED)
+    assert len(plan) == lines
+    for who, template in plan:
         seconds = rng.randint(1, 90)
         answers, lines = [], []
         for index, (runner_, db, clock) in enumerate(sides):
