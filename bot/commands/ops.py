@@ -8,8 +8,9 @@ from decimal import Decimal
 from bot.commands.base import Context, command
 from bot.commands.evidence import statement_reply
 from bot.commands.params import Kind, Param, PersonRef
+from bot.commands.project import rate_reply
 from bot.commands.reply import Attachment, Reply
-from bot.core import export, people, present, rates, reports, weblogin
+from bot.core import export, people, present, reports, weblogin
 from bot.core.errors import InvalidInput
 from bot.core.parsing import CLIENT_LIMIT
 from bot.core.readmodels import ExportMade, Linked, RoleSet
@@ -194,18 +195,9 @@ async def rate(
 ) -> Reply:
     """Set one contractor's own hourly rate on a project from a date on."""
     (contractor,) = await ctx.people([who])
-    found = await ctx.project(code)
-    result = await rates.set_rate(
-        ctx.db,
-        project=found,
-        contractor=contractor,
-        amount=amount,
-        currency=currency,
-        effective_from=first or ctx.team_today,
-        actor=ctx.person.contractor,
-        now=ctx.now,
+    return await rate_reply(
+        ctx, code=code, contractor=contractor, amount=amount, currency=currency, first=first
     )
-    return Reply.of(result, present.rate_set(result))
 
 
 @command(

@@ -540,11 +540,25 @@ async def rate(
     ctx: Context, *, code: str, amount: Decimal, currency: str, first: date | None
 ) -> Reply:
     """Set a project's hourly rate from a date on; earlier dates keep their rates."""
-    project = await ctx.project(code)
+    return await rate_reply(
+        ctx, code=code, contractor=None, amount=amount, currency=currency, first=first
+    )
+
+
+async def rate_reply(
+    ctx: Context,
+    *,
+    code: str,
+    contractor: Contractor | None,
+    amount: Decimal,
+    currency: str,
+    first: date | None,
+) -> Reply:
+    """Set a project's rate, or one contractor's own rate on it, from a date (default today)."""
     result = await rates.set_rate(
         ctx.db,
-        project=project,
-        contractor=None,
+        project=await ctx.project(code),
+        contractor=contractor,
         amount=amount,
         currency=currency,
         effective_from=first or ctx.team_today,
