@@ -41,6 +41,11 @@ MORE_PEOPLE = "More people or groups: mentions, @slack:U024BE7LH, a user group, 
 ROLE_OPTION = "A Discord role: everyone who has it now"
 
 
+def switch(description: str) -> Param:
+    """An `on|off` parameter."""
+    return Param("switch", Kind.CHOICE, description, choices=("on", "off"))
+
+
 @command(
     "project",
     "status",
@@ -490,12 +495,7 @@ async def history(ctx: Context, *, code: str) -> Reply:
     summary="a public status page for the project, on or off",
     params=(
         CODE,
-        Param(
-            "switch",
-            Kind.CHOICE,
-            "on publishes /status/CODE; off withdraws it",
-            choices=("on", "off"),
-        ),
+        switch("on publishes /status/CODE; off withdraws it"),
     ),
 )
 async def public_(ctx: Context, *, code: str, switch: str) -> Reply:
@@ -575,12 +575,7 @@ async def rate_reply(
     summary="daily availability check-ins while it is paused, on or off",
     params=(
         CODE,
-        Param(
-            "switch",
-            Kind.CHOICE,
-            "on: each contractor is asked daily while it is paused; off: no more",
-            choices=("on", "off"),
-        ),
+        switch("on: each contractor is asked daily while it is paused; off: no more"),
     ),
 )
 async def checkin(ctx: Context, *, code: str, switch: str) -> Reply:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.core import (
@@ -102,47 +105,51 @@ class Jobs:
         """Queue the reminders due by the latest SUMMARY_TIME; returns how many messages."""
         now = self.clock.now()
         today, _ = latest_tick(now, self.settings.SUMMARY_TIME, self.settings.tz)
-        try:
-            async with self.database.transaction() as db:
-                queued = await reminders.queue_pause_reminders(
-                    db,
-                    today=today,
-                    zone=self.settings.tz,
-                    every=self.settings.PAUSE_REMINDER_DAYS,
-                    now=now,
-                )
-        except Exception:
-            self._count(reminders.JOB, "error")
-            log.exception("pause reminders for %s failed", today)
-            return 0
-        self._count(reminders.JOB, "ran")
-        if queued:
-            log.info("%d pause reminders queued for %s", queued, today)
-        return queued
+        return await self._queue_daily(
+            reminders.JOB,
+            f"pause reminders for {today}",
+            lambda db: reminders.queue_pause_reminders(
+                db,
+                today=today,
+                zone=self.settings.tz,
+                every=self.settings.PAUSE_REMINDER_DAYS,
+                now=now,
+            ),
+        )
 
     async def update_nudges(self) -> int:
         """Nudge the admins about overdue updates, as of the latest SUMMARY_TIME."""
         now = self.clock.now()
         zone = self.settings.tz
         today, tick = latest_tick(now, self.settings.SUMMARY_TIME, zone)
+        return await self._queue_daily(
+            updates.NUDGE_JOB,
+            f"update nudges for {today}",
+            lambda db: updates.queue_nudges(
+                db,
+                today=today,
+                at=tick,
+                zone=zone,
+                nudge_days=self.settings.UPDATE_NUDGE_DAYS,
+                admins=self.settings.PAUSEBOT_ADMINS,
+                now=now,
+            ),
+        )
+
+    async def _queue_daily(
+        self, job: str, what: str, queue: Callable[[AsyncSession], Awaitable[int]]
+    ) -> int:
+        """Queue one daily job's messages in one transaction; count and log how it went."""
         try:
             async with self.database.transaction() as db:
-                queued = await updates.queue_nudges(
-                    db,
-                    today=today,
-                    at=tick,
-                    zone=zone,
-                    nudge_days=self.settings.UPDATE_NUDGE_DAYS,
-                    admins=self.settings.PAUSEBOT_ADMINS,
-                    now=now,
-                )
+                queued = await queue(db)
         except Exception:
-            self._count(updates.NUDGE_JOB, "error")
-            log.exception("update nudges for %s failed", today)
+            self._count(job, "error")
+            log.exception("%s failed", what)
             return 0
-        self._count(updates.NUDGE_JOB, "ran")
+        self._count(job, "ran")
         if queued:
-            log.info("%d update nudges queued for %s", queued, today)
+            log.info("%s: %d messages queued", what, queued)
         return queued
 
     async def audience_syncs(self) -> int:
@@ -194,17 +201,11 @@ class Jobs:
         today, once a day each, as of the latest SUMMARY_TIME; returns how many messages."""
         now = self.clock.now()
         today, _ = latest_tick(now, self.settings.SUMMARY_TIME, self.settings.tz)
-        try:
-            async with self.database.transaction() as db:
-                queued = await availability.queue_checkins(db, today=today, now=now)
-        except Exception:
-            self._count(availability.CHECKIN_JOB, "error")
-            log.exception("availability check-ins for %s failed", today)
-            return 0
-        self._count(availability.CHECKIN_JOB, "ran")
-        if queued:
-            log.info("%d availability check-ins queued for %s", queued, today)
-        return queued
+        return await self._queue_daily(
+            availability.CHECKIN_JOB,
+            f"availability check-ins for {today}",
+            lambda db: availability.queue_checkins(db, today=today, now=now),
+        )
 
     def _count(self, job: str, outcome: str) -> None:
         """Count a scheduler run."""
