@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -110,7 +111,7 @@ class Command:
         """The command as typed, like `/hours log`."""
         return f"/{self.group} {self.name}"
 
-    @property
+    @cached_property
     def usage(self) -> str:
         """The usage line derived from the parameters, like `/hours log CODE DURATION [DATE]`."""
         words = [param.usage() for param in self.params]

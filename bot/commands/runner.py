@@ -183,13 +183,18 @@ class CommandRunner:
         self, caller: Caller, *, prefix: str = "", limit: int = 25
     ) -> list[str]:
         """Project codes for autocomplete: the caller's assignments first, then all for ops."""
-        async with self.database.transaction() as db:
+
+        async def visible_codes(db: AsyncSession) -> list[str]:
+            """The caller's assigned projects' codes, then every code for ops."""
             person = await self.person(db, caller, self.clock.now())
             codes = [
                 p.code for p in await assigned_projects(db, contractor_id=person.contractor.id)
             ]
             if person.has(Role.OPS):
                 codes += [p.code for p in await list_projects(db)]
+            return codes
+
+        codes = await self.database.unit(visible_codes)
         wanted = prefix.strip().upper()
         return [code for code in dict.fromkeys(codes) if code.startswith(wanted)][:limit]
 
@@ -216,36 +221,40 @@ class CommandRunner:
         request_key: str | None,
         lookups: Lookups,
     ) -> Reply:
-        """Run a command inside one transaction and turn errors into replies."""
+        """Run a command as one unit of work (one transaction) and turn errors into replies."""
         cmd = COMMANDS.get((group, name))
         is_help = group == "help" or (name == "help" and group in GROUPS)
         if cmd is None and not is_help:
             return unknown_reply(group, name)
         now = self.clock.now()
+
+        async def in_transaction(db: AsyncSession) -> Reply:
+            """Resolve the caller, check the role, read the parameters and run the handler."""
+            person = await self.person(db, caller, now)
+            if cmd is None:
+                return help_reply(person, None if group == "help" else group)
+            person.require(cmd.role)
+            reading = Reading(
+                platform=Platform(caller.platform),
+                today=person.today(now),
+                team_today=local_date(now, self.settings.tz),
+            )
+            values = read(cmd, reading)
+            ctx = Context(
+                db=db,
+                caller=caller,
+                person=person,
+                settings=self.settings,
+                now=now,
+                request_key=request_key,
+                lookups=lookups,
+            )
+            reply = await cmd.handler(ctx, **values)
+            message = present.with_new_people(reply.message, ctx.created)
+            return replace(reply, message=message, private=not cmd.public)
+
         try:
-            async with self.database.transaction() as db:
-                person = await self.person(db, caller, now)
-                if cmd is None:
-                    return help_reply(person, None if group == "help" else group)
-                person.require(cmd.role)
-                reading = Reading(
-                    platform=Platform(caller.platform),
-                    today=person.today(now),
-                    team_today=local_date(now, self.settings.tz),
-                )
-                values = read(cmd, reading)
-                ctx = Context(
-                    db=db,
-                    caller=caller,
-                    person=person,
-                    settings=self.settings,
-                    now=now,
-                    request_key=request_key,
-                    lookups=lookups,
-                )
-                reply = await cmd.handler(ctx, **values)
-                message = present.with_new_people(reply.message, ctx.created)
-                return replace(reply, message=message, private=not cmd.public)
+            return await self.database.unit(in_transaction)
         except MembersNeeded:
             raise
         except PausebotError as exc:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,27 +21,34 @@ from bot.core.words import HoursKind, ProjectState, Role
 from bot.db.models import Assignment, HoursEntry, Project, StatusChange
 
 
+def entry_fields(entry: HoursEntry | NewEntry, code: str) -> dict[str, object]:
+    """An entry's fields as people see them."""
+    return {
+        "id": entry.id,
+        "project": code,
+        "work_date": entry.work_date,
+        "minutes": entry.minutes,
+        "kind": HoursKind(entry.kind),
+        "note": entry.note,
+    }
+
+
 def entry_view(entry: HoursEntry, code: str) -> EntryView:
     """An entry as people see it."""
-    return EntryView(
-        id=entry.id,
-        project=code,
-        work_date=entry.work_date,
-        minutes=entry.minutes,
-        kind=HoursKind(entry.kind),
-        note=entry.note,
-    )
+    return EntryView(**entry_fields(entry, code))
 
 
 def logged(
-    entry: HoursEntry, code: str, *, repeated: bool, day_total: int, pause: PauseOnDate | None
+    entry: HoursEntry | NewEntry,
+    code: str,
+    *,
+    repeated: bool,
+    day_total: int,
+    pause: PauseOnDate | None,
 ) -> LoggedEntry:
     """What `/hours log` answers about an entry."""
     return LoggedEntry(
-        **entry_view(entry, code).model_dump(),
-        repeated=repeated,
-        day_total_minutes=day_total,
-        pause=pause,
+        **entry_fields(entry, code), repeated=repeated, day_total_minutes=day_total, pause=pause
     )
 
 
@@ -118,9 +126,12 @@ def _project_with_facts_query():
         .limit(1)
     )
     return select(
-        Project,
-        assigned,
-        ever_assigned,
+        Project.id,
+        Project.code,
+        Project.state,
+        Project.state_changed_at,
+        assigned.label("assigned"),
+        ever_assigned.label("ever_assigned"),
         total,
         latest.with_only_columns(StatusChange.from_state).scalar_subquery(),
         latest.with_only_columns(StatusChange.to_state).scalar_subquery(),
@@ -132,17 +143,27 @@ PROJECT_WITH_FACTS = _project_with_facts_query()
 
 
 @dataclass(frozen=True)
+class ProjectFacts:
+    """The project columns the rules for an entry read."""
+
+    id: int
+    code: str
+    state: str
+    state_changed_at: datetime
+
+
+@dataclass(frozen=True)
 class Facts:
     """What the rules for one entry need: the project, the caller's place on it, the date."""
 
-    project: Project
+    project: ProjectFacts
     assigned: bool
     day_minutes: int
     pause: PauseOnDate | None
 
 
 def pause_on(
-    project: Project,
+    project: ProjectFacts,
     *,
     latest_from: str | None,
     latest_to: str | None,
@@ -184,9 +205,10 @@ async def entry_facts(
         "excluding": excluding,
     }
     row = (await db.execute(PROJECT_WITH_FACTS, params)).first()
-    if row is None or not (row[2] or person.has(Role.OPS)):
+    if row is None or not (row.ever_assigned or person.has(Role.OPS)):
         await get_project(db, code, visible_to=person)  # raises NotFound naming nearby codes
-    project, assigned, _ever, day_minutes, latest_from, latest_to, latest_at = row
+    *columns, assigned, _ever, day_minutes, latest_from, latest_to, latest_at = row
+    project = ProjectFacts(*columns)
     pause = pause_on(
         project,
         latest_from=latest_from,
@@ -264,31 +286,56 @@ async def log_hours(
     facts = await entry_facts(db, person=person, code=code, work_date=work_date)
     check_rules(facts, work_date=work_date, minutes=minutes, zone=person.zone)
     project, total = facts.project, facts.day_minutes + minutes
-    entry = HoursEntry(
-        contractor_id=person.contractor.id,
-        project_id=project.id,
-        work_date=work_date,
-        minutes=minutes,
-        kind=kind_for(facts.pause),
-        note=note.strip(),
-        source_identity=str(person.identity),
-        request_key=request_key,
-        created_at=now,
-    )
+    values = {
+        "contractor_id": person.contractor.id,
+        "project_id": project.id,
+        "work_date": work_date,
+        "minutes": minutes,
+        "kind": kind_for(facts.pause),
+        "note": note.strip(),
+        "source_identity": str(person.identity),
+        "request_key": request_key,
+        "created_at": now,
+    }
     if request_key is None:
-        db.add(entry)
-        await db.flush()
+        entry = await insert_entry(db, values)
         return logged(entry, project.code, repeated=False, day_total=total, pause=facts.pause)
     try:
         async with db.begin_nested():
-            db.add(entry)
-            await db.flush()
+            entry = await insert_entry(db, values)
     except IntegrityError:
         earlier = await entry_for_request(db, request_key, person)
         if earlier is None:
             raise
         return logged(earlier, project.code, repeated=True, day_total=total - minutes, pause=None)
     return logged(entry, project.code, repeated=False, day_total=total, pause=facts.pause)
+
+
+# A plain INSERT of one row, without the ORM's unit of work: `/hours log` is the hot path.
+INSERT_ENTRY = insert(HoursEntry.__table__).returning(HoursEntry.__table__.c.id)
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry just inserted, with the fields its reply shows."""
+
+    id: int
+    work_date: date
+    minutes: int
+    kind: HoursKind
+    note: str
+
+
+async def insert_entry(db: AsyncSession, values: dict[str, Any]) -> NewEntry:
+    """Insert one entry and return it with its new id."""
+    entry_id = (await db.execute(INSERT_ENTRY, values)).scalar_one()
+    return NewEntry(
+        id=entry_id,
+        work_date=values["work_date"],
+        minutes=values["minutes"],
+        kind=values["kind"],
+        note=values["note"],
+    )
 
 
 async def own_entry(

@@ -72,9 +72,18 @@ IDENTITY_WITH_CONTRACTOR = (
         Identity.external_id == bindparam("external_id"),
     )
 )
-# The caller's contractor row stays locked to the end of the command, so one person's commands
-# run one at a time (the 24 h cap relies on it). SQLite's BEGIN IMMEDIATE does the same.
-CALLER_WITH_CONTRACTOR = IDENTITY_WITH_CONTRACTOR.with_for_update(key_share=True, of=Contractor)
+# The caller's contractor (one entity: the cheapest load) with the identity's id and name. The
+# contractor row stays locked to the end of the command, so one person's commands run one at a
+# time (the 24 h cap relies on it). SQLite's BEGIN IMMEDIATE does the same.
+CALLER = (
+    select(Contractor, Identity.id, Identity.display_name)
+    .join(Identity, Identity.contractor_id == Contractor.id)
+    .where(
+        Identity.platform == bindparam("platform"),
+        Identity.external_id == bindparam("external_id"),
+    )
+    .with_for_update(key_share=True, of=Contractor)
+)
 
 
 async def find_identity(db: AsyncSession, key: IdentityKey) -> Identity | None:
@@ -90,11 +99,10 @@ async def ensure_identity(
     external_id: str,
     now: datetime,
     name: str | None = None,
-    lock: bool = False,
 ) -> Identity:
     """The identity `platform:external_id`, created with a new contractor if unseen."""
     params = {"platform": platform, "external_id": external_id}
-    query = CALLER_WITH_CONTRACTOR if lock else IDENTITY_WITH_CONTRACTOR
+    query = IDENTITY_WITH_CONTRACTOR
     identity = (await db.execute(query, params)).scalar_one_or_none()
     if identity is not None:
         return identity
@@ -129,14 +137,19 @@ async def resolve(
 ) -> Person:
     """The Person behind a caller, creating them on first sight and refreshing their name."""
     key, name = caller.key, clean_name(caller.display_name)
-    identity = await ensure_identity(
-        db, platform=key.platform, external_id=key.external_id, now=now, name=name, lock=True
-    )
-    contractor = identity.contractor
-    if name and identity.display_name != name:
-        if contractor.display_name in (identity.external_id, identity.display_name, None):
+    params = {"platform": key.platform, "external_id": key.external_id}
+    row = (await db.execute(CALLER, params)).first()
+    if row is None:
+        await ensure_identity(
+            db, platform=key.platform, external_id=key.external_id, now=now, name=name
+        )
+        row = (await db.execute(CALLER, params)).one()
+    contractor, identity_id, identity_name = row
+    if name and identity_name != name:
+        if contractor.display_name in (key.external_id, identity_name, None):
             contractor.display_name = name
-        identity.display_name = name
+        rename = update(Identity).where(Identity.id == identity_id).values(display_name=name)
+        await db.execute(rename)
     if caller.tz and not contractor.tz and known_zone(caller.tz):
         contractor.tz = caller.tz
     return Person(

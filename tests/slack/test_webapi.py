@@ -112,3 +112,12 @@ async def test_users_info_failure_does_not_fail_the_command(slack: SlackHarness)
     slack.fake.fail_next(1, method="users.info", status=200, error="user_not_found")
     answer = await slack.ok("/hours", "week", user="UNEW")
     assert "Week of" in answer.text
+
+
+async def test_a_failed_users_info_is_not_asked_again_at_once(slack: SlackHarness):
+    """After users.info fails for someone, their next commands go on without asking again."""
+    slack.fake.fail_next(1, method="users.info", status=200, error="user_not_found")
+    for _ in range(3):
+        assert "Week of" in (await slack.ok("/hours", "week", user="UNEW")).text
+    asked = [call.args["user"] for call in slack.fake.called("users.info")]
+    assert asked.count("UNEW") == 1

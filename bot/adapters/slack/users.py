@@ -31,7 +31,12 @@ def profile_from(user: dict) -> Profile:
 
 
 class UserDirectory:
-    """Looks users up once and keeps the answer for `ttl` seconds; lookups never block acks."""
+    """Looks users up once and keeps the answer for `ttl` seconds; lookups never block acks.
+
+    Only the request that starts a lookup waits for it (at most `wait` seconds); requests while
+    it runs, or within `retry_failed` seconds of a failed one, go on at once with the name the
+    request carries, so a slow or dead Web API costs each user one short wait, not every command.
+    """
 
     def __init__(
         self,
@@ -39,19 +44,22 @@ class UserDirectory:
         *,
         ttl: float = 3600.0,
         wait: float = 0.5,
+        retry_failed: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.api = api
         self.ttl = ttl
         self.wait = wait
+        self.retry_failed = retry_failed
         self.monotonic = monotonic
         self.profiles: dict[str, tuple[float, Profile]] = {}
         self.pending: dict[str, asyncio.Task[Profile | None]] = {}
+        self.failed: dict[str, float] = {}
 
     async def caller(self, user_id: str, *, fallback_name: str | None = None) -> Caller:
-        """The Caller for a Slack user, waiting at most `wait` seconds for a first lookup."""
+        """The Caller for a Slack user, waiting at most `wait` seconds for a lookup it starts."""
         profile = self.cached(user_id)
-        if profile is None:
+        if profile is None and self._may_start_lookup(user_id):
             task = self._lookup(user_id)
             try:
                 profile = await asyncio.wait_for(asyncio.shield(task), self.wait)
@@ -72,6 +80,13 @@ class UserDirectory:
             return None
         return hit[1]
 
+    def _may_start_lookup(self, user_id: str) -> bool:
+        """Whether no lookup of this user is running or failed within `retry_failed` seconds."""
+        if user_id in self.pending:
+            return False
+        failed_at = self.failed.get(user_id)
+        return failed_at is None or self.monotonic() - failed_at > self.retry_failed
+
     def _lookup(self, user_id: str) -> asyncio.Task[Profile | None]:
         """The running lookup of a user, started if needed."""
         task = self.pending.get(user_id)
@@ -87,7 +102,9 @@ class UserDirectory:
             data = await self.api.call("users.info", user=user_id)
         except SlackCallError as exc:
             log.warning("users.info for %s failed: %s", user_id, exc)
+            self.failed[user_id] = self.monotonic()
             return None
         profile = profile_from(data.get("user") or {})
         self.profiles[user_id] = (self.monotonic(), profile)
+        self.failed.pop(user_id, None)
         return profile
