@@ -1,4 +1,4 @@
-"""The unit of work under concurrency: SQLite transactions queue in-process, never busy-wait."""
+"""The unit of work: one hop to a worker thread, under concurrency, and past lost connections."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import sqlite3
 import time
 
 import pytest
-from sqlalchemy import event, func, make_url, select
+from sqlalchemy import event, func, make_url, select, text
 
 from bot.commands.runner import CommandRunner
 from bot.core.people import Caller
 from bot.db.models import HoursEntry
 from bot.db.session import Database
+from tests.conftest import POSTGRES_URL
 
 USERS = [f"u{index:02d}" for index in range(48)]
 
@@ -29,6 +30,8 @@ def no_busy_wait(database: Database) -> None:
         cursor.close()
 
     event.listen(database.engine.sync_engine, "connect", refuse)
+    if database.unit_engine is not None:
+        event.listen(database.unit_engine, "connect", refuse)
 
 
 async def test_concurrent_commands_all_commit_without_busy_waiting(database, settings, clock, say):
@@ -73,3 +76,60 @@ async def test_a_second_process_starts_while_sqlite_is_write_locked(database_url
         holder.execute("ROLLBACK")
         holder.close()
         await database.dispose()
+
+
+async def test_a_unit_runs_in_one_transaction_off_the_event_loop(database):
+    """A unit of work commits as a whole, on a pausebot-unit thread where the engine allows."""
+    seen = []
+
+    async def work(db):
+        """Note the thread, then write and read in the same transaction."""
+        import threading
+
+        seen.append(threading.current_thread().name)
+        await db.execute(text("CREATE TABLE IF NOT EXISTS unit_probe (n INTEGER)"))
+        await db.execute(text("INSERT INTO unit_probe VALUES (1)"))
+        return (await db.execute(text("SELECT count(*) FROM unit_probe"))).scalar_one()
+
+    assert await database.unit(work) == 1
+    assert seen[0].startswith("pausebot-unit")
+
+
+async def test_a_unit_that_awaits_the_outside_world_is_refused_and_rolled_back(database):
+    """Waiting on anything but the session inside a unit is an error, and nothing is kept."""
+
+    async def create(db):
+        """The probe table."""
+        await db.execute(text("CREATE TABLE IF NOT EXISTS unit_probe (n INTEGER)"))
+
+    async def work(db):
+        """Write, then wait on the event loop: a unit must not."""
+        await db.execute(text("INSERT INTO unit_probe VALUES (2)"))
+        await asyncio.sleep(0)
+
+    await database.unit(create)
+    with pytest.raises(RuntimeError, match="awaited something other than its database session"):
+        await database.unit(work)
+
+    async def count(db):
+        """How many probe rows are kept."""
+        return (await db.execute(text("SELECT count(*) FROM unit_probe WHERE n = 2"))).scalar()
+
+    assert await database.unit(count) == 0
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL")
+async def test_commands_go_on_after_the_server_closes_idle_connections(database, say):
+    """PostgreSQL ending every idle connection (a restart does) fails no command after it."""
+    await say.ok("admin", "/project add ACME Acme Website")
+    await say.ok("admin", "/project assign ACME @ann")
+    await say.ok("ann", "/hours log ACME 1h")
+    async with database.engine.connect() as conn:
+        await conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    for _ in range(3):
+        await say.ok("ann", "/hours log ACME 1h")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import select
 from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -18,6 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import URL, Connection, Engine, Result
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -105,15 +107,26 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     return create_async_engine(target, pool_pre_ping=True, **kwargs)
 
 
+def _refuse_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """At checkout, replace a PostgreSQL connection the server closed while it sat idle.
+
+    An idle connection has nothing to read unless the server said goodbye (a restart, an
+    idle timeout, a terminated backend), so one poll of its socket tells, where a pre-ping
+    would cost a round trip on every command. The pool retries with a new connection.
+    """
+    if dbapi_connection.closed or select.select([dbapi_connection.fileno()], [], [], 0)[0]:
+        raise DisconnectionError("the server closed this idle connection")
+
+
 def create_unit_engine(url: URL) -> Engine:
     """The synchronous engine units of work run on, sized to their threads."""
     if url.get_backend_name() == "sqlite":
         engine = create_sync_engine(url, pool_size=1, max_overflow=0)
         _sqlite_events(engine)
         return engine
-    return create_sync_engine(
-        url, pool_size=POSTGRES_UNIT_THREADS, max_overflow=0, pool_pre_ping=True
-    )
+    engine = create_sync_engine(url, pool_size=POSTGRES_UNIT_THREADS, max_overflow=0)
+    event.listen(engine, "checkout", _refuse_if_closed_by_server)
+    return engine
 
 
 class StreamedResult:
