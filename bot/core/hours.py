@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
@@ -19,6 +20,7 @@ from bot.core.readmodels import DeletedEntry, EntryView, LoggedEntry, PauseOnDat
 from bot.core.timeline import day_bounds, local_date
 from bot.core.words import HoursKind, ProjectState, Role
 from bot.db.models import Assignment, HoursEntry, Project, StatusChange
+from bot.db.session import PLAIN_ROWS
 
 
 def entry_fields(entry: HoursEntry | NewEntry, code: str) -> dict[str, object]:
@@ -125,18 +127,28 @@ def _project_with_facts_query():
         .order_by(StatusChange.at.desc(), StatusChange.id.desc())
         .limit(1)
     )
-    return select(
-        Project.id,
-        Project.code,
-        Project.state,
-        Project.state_changed_at,
-        assigned.label("assigned"),
-        ever_assigned.label("ever_assigned"),
-        total,
-        latest.with_only_columns(StatusChange.from_state).scalar_subquery(),
-        latest.with_only_columns(StatusChange.to_state).scalar_subquery(),
-        latest.with_only_columns(StatusChange.at).scalar_subquery(),
-    ).where(Project.code == bindparam("code"))
+    earlier = (
+        select(HoursEntry.id)
+        .where(HoursEntry.request_key == bindparam("request_key"))
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Project.id,
+            Project.code,
+            Project.state,
+            Project.state_changed_at,
+            earlier.label("earlier_id"),
+            assigned.label("assigned"),
+            ever_assigned.label("ever_assigned"),
+            total,
+            latest.with_only_columns(StatusChange.from_state).scalar_subquery(),
+            latest.with_only_columns(StatusChange.to_state).scalar_subquery(),
+            latest.with_only_columns(StatusChange.at).scalar_subquery(),
+        )
+        .where(Project.code == bindparam("code"))
+        .execution_options(**PLAIN_ROWS)
+    )
 
 
 PROJECT_WITH_FACTS = _project_with_facts_query()
@@ -157,6 +169,7 @@ class Facts:
     """What the rules for one entry need: the project, the caller's place on it, the date."""
 
     project: ProjectFacts
+    earlier_id: int | None
     assigned: bool
     day_minutes: int
     pause: PauseOnDate | None
@@ -190,8 +203,10 @@ async def entry_facts(
     code: str,
     work_date: date,
     excluding: int = 0,
+    request_key: str | None = None,
 ) -> Facts:
-    """In one query: the project, the caller's assignment, the date's other minutes, the pause.
+    """In one query: the project, the entry an earlier delivery of this request made, the
+    caller's assignment, the date's other minutes, and the pause.
 
     A contractor who was never on the project is told it does not exist, as for any code
     they may not see.
@@ -203,11 +218,12 @@ async def entry_facts(
         "work_date": work_date,
         "day_end": end,
         "excluding": excluding,
+        "request_key": request_key,
     }
     row = (await db.execute(PROJECT_WITH_FACTS, params)).first()
     if row is None or not (row.ever_assigned or person.has(Role.OPS)):
         await get_project(db, code, visible_to=person)  # raises NotFound naming nearby codes
-    *columns, assigned, _ever, day_minutes, latest_from, latest_to, latest_at = row
+    *columns, earlier_id, assigned, _ever, day_minutes, latest_from, latest_to, latest_at = row
     project = ProjectFacts(*columns)
     pause = pause_on(
         project,
@@ -217,7 +233,11 @@ async def entry_facts(
         day_start=start,
     )
     return Facts(
-        project=project, assigned=bool(assigned), day_minutes=int(day_minutes), pause=pause
+        project=project,
+        earlier_id=earlier_id,
+        assigned=bool(assigned),
+        day_minutes=int(day_minutes),
+        pause=pause,
     )
 
 
@@ -263,6 +283,13 @@ async def entry_for_request(
     return earlier
 
 
+async def repeated(db: AsyncSession, earlier: HoursEntry) -> LoggedEntry:
+    """The answer to a request delivered again: the entry its first delivery made."""
+    total = await day_total(db, contractor_id=earlier.contractor_id, work_date=earlier.work_date)
+    project = await db.get_one(Project, earlier.project_id)
+    return logged(earlier, project.code, repeated=True, day_total=total, pause=None)
+
+
 async def log_hours(
     db: AsyncSession,
     *,
@@ -275,15 +302,19 @@ async def log_hours(
     backdate_days: int,
     request_key: str | None = None,
 ) -> LoggedEntry:
-    """Record hours; blocked when the project was paused for the whole work date."""
-    if request_key and (earlier := await entry_for_request(db, request_key, person)):
-        total = await day_total(
-            db, contractor_id=earlier.contractor_id, work_date=earlier.work_date
-        )
-        project = await db.get_one(Project, earlier.project_id)
-        return logged(earlier, project.code, repeated=True, day_total=total, pause=None)
+    """Record hours; blocked when the project was paused for the whole work date.
+
+    A request delivered again (same request key) answers with the entry it made the first
+    time, found by the facts query, or by the insert that meets it when both run at once.
+    """
+    facts = await entry_facts(
+        db, person=person, code=code, work_date=work_date, request_key=request_key
+    )
+    if request_key and facts.earlier_id is not None:
+        earlier = await entry_for_request(db, request_key, person)
+        assert earlier is not None
+        return await repeated(db, earlier)
     check_window(work_date, today=person.today(now), backdate_days=backdate_days)
-    facts = await entry_facts(db, person=person, code=code, work_date=work_date)
     check_rules(facts, work_date=work_date, minutes=minutes, zone=person.zone)
     project, total = facts.project, facts.day_minutes + minutes
     values = {
@@ -297,22 +328,31 @@ async def log_hours(
         "request_key": request_key,
         "created_at": now,
     }
-    if request_key is None:
-        entry = await insert_entry(db, values)
-        return logged(entry, project.code, repeated=False, day_total=total, pause=facts.pause)
-    try:
-        async with db.begin_nested():
-            entry = await insert_entry(db, values)
-    except IntegrityError:
+    entry = await insert_entry(db, values)
+    if entry is None and request_key:
         earlier = await entry_for_request(db, request_key, person)
-        if earlier is None:
-            raise
-        return logged(earlier, project.code, repeated=True, day_total=total - minutes, pause=None)
+        assert earlier is not None
+        return await repeated(db, earlier)
+    assert entry is not None
     return logged(entry, project.code, repeated=False, day_total=total, pause=facts.pause)
 
 
-# A plain INSERT of one row, without the ORM's unit of work: `/hours log` is the hot path.
-INSERT_ENTRY = insert(HoursEntry.__table__).returning(HoursEntry.__table__.c.id)
+def _insert_entry_statement(dialect: ModuleType):
+    """One row in, its id out; nothing in when its request key is taken (a repeat)."""
+    table = HoursEntry.__table__
+    return (
+        dialect.insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.request_key])
+        .returning(table.c.id)
+        .execution_options(**PLAIN_ROWS)
+    )
+
+
+# Plain INSERTs without the ORM's unit of work, one per engine: `/hours log` is the hot path.
+INSERT_ENTRY = {
+    "sqlite": _insert_entry_statement(sqlite),
+    "postgresql": _insert_entry_statement(postgresql),
+}
 
 
 @dataclass(frozen=True)
@@ -326,9 +366,12 @@ class NewEntry:
     note: str
 
 
-async def insert_entry(db: AsyncSession, values: dict[str, Any]) -> NewEntry:
-    """Insert one entry and return it with its new id."""
-    entry_id = (await db.execute(INSERT_ENTRY, values)).scalar_one()
+async def insert_entry(db: AsyncSession, values: dict[str, Any]) -> NewEntry | None:
+    """Insert one entry and return it with its new id; None when its request key is taken."""
+    statement = INSERT_ENTRY[db.get_bind().dialect.name]
+    entry_id = (await db.execute(statement, values)).scalar_one_or_none()
+    if entry_id is None:
+        return None
     return NewEntry(
         id=entry_id,
         work_date=values["work_date"],

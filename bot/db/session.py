@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 Value = TypeVar("Value")
 # A unit of work: one coroutine function of a session, run inside one transaction.
 Work = Callable[[Any], Coroutine[Any, Any, Value]]
+# Marks a hot statement that loads no ORM objects (columns, or an INSERT … RETURNING): in a unit
+# of work it skips the ORM session's execution layer, about half its cost. Elsewhere a no-op.
+PLAIN_ROWS_OPTION = "pausebot_plain_rows"
+PLAIN_ROWS = {PLAIN_ROWS_OPTION: True}
 # Worker threads that run units of work on PostgreSQL (SQLite has one writer, so one thread).
 POSTGRES_UNIT_THREADS = 8
 
@@ -165,8 +169,13 @@ class ThreadSession:
         self.sync_session.add(instance)
 
     async def execute(self, statement: Any, params: Any = None, **kwargs: Any) -> Result[Any]:
-        """Run a statement."""
-        return self.sync_session.execute(statement, params, **kwargs)
+        """Run a statement; one marked PLAIN_ROWS goes straight to the transaction's connection."""
+        session = self.sync_session
+        if not kwargs and statement.get_execution_options().get(PLAIN_ROWS_OPTION):
+            if session.new or session.dirty or session.deleted:
+                session.flush()  # what the session's own autoflush would do first
+            return session.connection().execute(statement, params)
+        return session.execute(statement, params, **kwargs)
 
     async def scalar(self, statement: Any, params: Any = None, **kwargs: Any) -> Any:
         """Run a statement and return its first column of its first row."""
