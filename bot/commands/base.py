@@ -53,6 +53,10 @@ class Context:
         """The team's local date (PAUSEBOT_TZ)."""
         return local_date(self.now, self.settings.tz)
 
+    async def contractor(self) -> Contractor:
+        """The caller's contractor as an ORM object, for commands that change or record it."""
+        return await self.db.get_one(Contractor, self.person.contractor.id)
+
     async def project(self, code: str, *, lock: bool = False) -> Project:
         """The project with this (already checked) code, if the caller may see it."""
         return await get_project(self.db, code, lock=lock, visible_to=self.person)
@@ -66,7 +70,7 @@ class Context:
         found = []
         for ref in refs:
             if ref.key is None:
-                found.append(self.person.contractor)
+                found.append(await self.contractor())
                 continue
             identity = await find_identity(self.db, ref.key)
             if identity is None and not create:

@@ -109,7 +109,7 @@ async def delete(ctx: Context, *, entry: int) -> Reply:
 )
 async def zone(ctx: Context, *, zone: str) -> Reply:
     """Set the caller's time zone."""
-    await set_zone(ctx.db, contractor=ctx.person.contractor, zone=zone)
+    await set_zone(ctx.db, contractor=await ctx.contractor(), zone=zone)
     result = ZoneSet(tz=zone)
     return Reply.of(result, present.zone_set(result))
 
@@ -168,4 +168,4 @@ async def available(
 )
 async def statement(ctx: Context, *, first: date | None, last: date | None) -> Reply:
     """The caller's own statement, sent privately as files."""
-    return await statement_reply(ctx, ctx.person.contractor, first, last)
+    return await statement_reply(ctx, await ctx.contractor(), first, last)

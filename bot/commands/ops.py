@@ -111,7 +111,7 @@ async def role(ctx: Context, *, who: PersonRef, role: str) -> Reply:
         ctx.db,
         contractor=contractor,
         role=Role(role),
-        actor=ctx.person.contractor,
+        actor=await ctx.contractor(),
         admins=ctx.settings.PAUSEBOT_ADMINS,
     )
     result = RoleSet(contractor=contractor.display_name, role=Role(role))

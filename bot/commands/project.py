@@ -113,7 +113,12 @@ async def list_(ctx: Context, *, state: str | None) -> Reply:
 async def add(ctx: Context, *, code: str, client: str, title: str) -> Reply:
     """Create a project."""
     project = await projects.add_project(
-        ctx.db, code=code, client_name=client, title=title, actor=ctx.person.contractor, now=ctx.now
+        ctx.db,
+        code=code,
+        client_name=client,
+        title=title,
+        actor=await ctx.contractor(),
+        now=ctx.now,
     )
     created = projects.view(project)
     return Reply.of(created, present.created(created))
@@ -169,7 +174,7 @@ async def announce_change(
         posted = await updates.change_pause(
             ctx.db,
             project=project,
-            actor=ctx.person.contractor,
+            actor=await ctx.contractor(),
             reason=reason or "",
             expected_resume=until,
             now=ctx.now,
@@ -180,7 +185,7 @@ async def announce_change(
         ctx.db,
         project=project,
         to_state=to_state,
-        actor=ctx.person.contractor,
+        actor=await ctx.contractor(),
         reason=reason or None,
         now=ctx.now,
         ops_channels=ctx.settings.OPS_CHANNELS,
@@ -254,7 +259,7 @@ async def update(ctx: Context, *, code: str, text: str, next: When | None) -> Re
     posted = await updates.post_update(
         ctx.db,
         project=project,
-        actor=ctx.person.contractor,
+        actor=await ctx.contractor(),
         text=text,
         next_update_at=promised,
         now=ctx.now,
@@ -505,7 +510,7 @@ async def public_(ctx: Context, *, code: str, switch: str) -> Reply:
         ctx.db,
         project=project,
         public=switch == "on",
-        actor=ctx.person.contractor,
+        actor=await ctx.contractor(),
         now=ctx.now,
         base_url=ctx.settings.public_url,
     )
@@ -562,7 +567,7 @@ async def rate_reply(
         amount=amount,
         currency=currency,
         effective_from=first or ctx.team_today,
-        actor=ctx.person.contractor,
+        actor=await ctx.contractor(),
         now=ctx.now,
     )
     return Reply.of(result, present.rate_set(result))

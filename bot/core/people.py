@@ -22,6 +22,7 @@ from bot.db.models import (
     Identity,
     Rate,
 )
+from bot.db.session import PLAIN_ROWS
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,21 @@ class Caller:
 
 
 @dataclass(frozen=True)
+class CallerRow:
+    """The caller's contractor as resolved, read as columns: commands that change or record
+    something about the caller load the ORM object with `Context.contractor()`."""
+
+    id: int
+    display_name: str
+    tz: str | None
+    role: str
+
+
+@dataclass(frozen=True)
 class Person:
     """A resolved caller: the contractor, their effective role and local time zone."""
 
-    contractor: Contractor
+    contractor: CallerRow
     identity: IdentityKey
     role: Role
     zone: ZoneInfo
@@ -72,17 +84,25 @@ IDENTITY_WITH_CONTRACTOR = (
         Identity.external_id == bindparam("external_id"),
     )
 )
-# The caller's contractor (one entity: the cheapest load) with the identity's id and name. The
-# contractor row stays locked to the end of the command, so one person's commands run one at a
-# time (the 24 h cap relies on it). SQLite's BEGIN IMMEDIATE does the same.
+# The caller's contractor and identity as columns (no ORM objects: the hot path). The contractor
+# row stays locked to the end of the command, so one person's commands run one at a time (the
+# 24 h cap relies on it). SQLite's BEGIN IMMEDIATE does the same.
 CALLER = (
-    select(Contractor, Identity.id, Identity.display_name)
+    select(
+        Contractor.id,
+        Contractor.display_name,
+        Contractor.tz,
+        Contractor.role,
+        Identity.id.label("identity_id"),
+        Identity.display_name.label("identity_name"),
+    )
     .join(Identity, Identity.contractor_id == Contractor.id)
     .where(
         Identity.platform == bindparam("platform"),
         Identity.external_id == bindparam("external_id"),
     )
     .with_for_update(key_share=True, of=Contractor)
+    .execution_options(**PLAIN_ROWS)
 )
 
 
@@ -99,17 +119,17 @@ async def ensure_identity(
     external_id: str,
     now: datetime,
     name: str | None = None,
+    tz: str | None = None,
 ) -> Identity:
     """The identity `platform:external_id`, created with a new contractor if unseen."""
     params = {"platform": platform, "external_id": external_id}
-    query = IDENTITY_WITH_CONTRACTOR
-    identity = (await db.execute(query, params)).scalar_one_or_none()
+    identity = (await db.execute(IDENTITY_WITH_CONTRACTOR, params)).scalar_one_or_none()
     if identity is not None:
         return identity
     try:
         async with db.begin_nested():
             contractor = Contractor(
-                display_name=name or external_id, role=Role.CONTRACTOR, created_at=now
+                display_name=name or external_id, tz=tz, role=Role.CONTRACTOR, created_at=now
             )
             db.add(contractor)
             await db.flush()
@@ -123,7 +143,7 @@ async def ensure_identity(
             db.add(identity)
             await db.flush()
     except IntegrityError:
-        identity = (await db.execute(query, params)).scalar_one()
+        identity = (await db.execute(IDENTITY_WITH_CONTRACTOR, params)).scalar_one()
     return identity
 
 
@@ -137,25 +157,40 @@ async def resolve(
 ) -> Person:
     """The Person behind a caller, creating them on first sight and refreshing their name."""
     key, name = caller.key, clean_name(caller.display_name)
+    zone_given = caller.tz if caller.tz and known_zone(caller.tz) else None
     params = {"platform": key.platform, "external_id": key.external_id}
     row = (await db.execute(CALLER, params)).first()
     if row is None:
         await ensure_identity(
-            db, platform=key.platform, external_id=key.external_id, now=now, name=name
+            db,
+            platform=key.platform,
+            external_id=key.external_id,
+            now=now,
+            name=name,
+            tz=zone_given,
         )
         row = (await db.execute(CALLER, params)).one()
-    contractor, identity_id, identity_name = row
+    contractor_id, display_name, tz, role, identity_id, identity_name = row
+    changes: dict[str, str] = {}
     if name and identity_name != name:
-        if contractor.display_name in (key.external_id, identity_name, None):
-            contractor.display_name = name
+        if display_name in (key.external_id, identity_name, None):
+            changes["display_name"] = name
         rename = update(Identity).where(Identity.id == identity_id).values(display_name=name)
         await db.execute(rename)
-    if caller.tz and not contractor.tz and known_zone(caller.tz):
-        contractor.tz = caller.tz
+    if zone_given and not tz:
+        changes["tz"] = zone_given
+    if changes:
+        await db.execute(update(Contractor).where(Contractor.id == contractor_id).values(changes))
+    contractor = CallerRow(
+        id=contractor_id,
+        display_name=changes.get("display_name", display_name),
+        tz=changes.get("tz", tz),
+        role=role,
+    )
     return Person(
         contractor=contractor,
         identity=key,
-        role=Role.ADMIN if key in admins else Role(contractor.role),
+        role=Role.ADMIN if key in admins else Role(role),
         zone=ZoneInfo(contractor.tz or default_tz),
     )
 
