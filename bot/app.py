@@ -9,6 +9,8 @@ import signal
 from contextlib import AsyncExitStack
 from datetime import timedelta
 
+from prometheus_client import Gauge
+
 from bot.adapters.console.chat import chat as console_chat
 from bot.adapters.console.chat import tolerant_stdio
 from bot.adapters.console.sender import ConsoleSender
@@ -130,48 +132,72 @@ async def console_until(stopped: asyncio.Event, runner: CommandRunner, *, name: 
         await talking
 
 
-async def run_app(settings: Settings, *, console_name: str) -> None:
-    """Run until stopped: platform adapters when configured, else the console."""
+async def run_app(settings: Settings, *, console_name: str, worker: int | None = None) -> None:
+    """Run until stopped: platform adapters when configured, else the console.
+
+    As worker `worker` of `pausebot run --workers` it shares the HTTP port with the other
+    workers (SO_REUSEPORT), and only worker 0 holds the connections a bot has one of (the
+    Discord gateway, Slack Socket Mode); every worker delivers and competes for the scheduler.
+    """
     console = not (settings.slack_enabled or settings.discord_enabled)
     if console and not settings.PAUSEBOT_ADMINS:
         admin = IdentityKey(Platform.CONSOLE, console_name)
         settings = settings.model_copy(update={"PAUSEBOT_ADMINS": [admin]})
         log.info("no PAUSEBOT_ADMINS set: %s is admin here", admin)
+    connects = worker in (None, 0)
+    serves_slack = settings.slack_enabled and (connects or not settings.SLACK_APP_TOKEN)
+    joins_discord = settings.discord_enabled and connects
     database = Database(settings.DATABASE_URL)
     await database.upgrade()
     metrics = Metrics()
+    if worker is not None:
+        Gauge(
+            "pausebot_worker",
+            "The index of the worker of `pausebot run --workers` that answered.",
+            registry=metrics.registry,
+        ).set(worker)
     clock = SystemClock()
     # Lists the members of groups named in commands, per connected platform (added below).
     audiences = PlatformAudiences()
     runner = CommandRunner(
         database=database, settings=settings, clock=clock, metrics=metrics, audience=audiences
     )
-    # Each configured adapter's state for /healthz; nothing below waits on a platform.
+    # Each adapter this process runs, with its state, for /healthz; nothing below waits on a
+    # platform.
     health = Health()
-    for platform, enabled in (
-        (Platform.SLACK, settings.slack_enabled),
-        (Platform.DISCORD, settings.discord_enabled),
-    ):
-        if enabled:
+    for platform, runs_here in ((Platform.SLACK, serves_slack), (Platform.DISCORD, joins_discord)):
+        if runs_here:
             health.expect(platform)
     web_app = create_web_app(database=database, metrics=metrics, health=health)
     add_dashboard(web_app, database=database, settings=settings, clock=clock)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(database.dispose)
         if settings.slack_enabled:
-            from bot.adapters.slack.app import start_slack
             from bot.adapters.slack.groups import SlackAudience
 
-            listeners = await start_slack(settings, runner, web_app, stack, health)
-            audiences.add(Platform.SLACK, SlackAudience(listeners.api))
+            if serves_slack:
+                from bot.adapters.slack.app import start_slack
+
+                listeners = await start_slack(settings, runner, web_app, stack, health)
+                slack_api = listeners.api
+            else:
+                from bot.adapters.slack.webapi import WebApi, web_client
+
+                slack_api = WebApi(web_client(settings))
+            audiences.add(Platform.SLACK, SlackAudience(slack_api))
         try:
-            web_runner = await start_web(web_app, host=settings.HTTP_HOST, port=settings.HTTP_PORT)
+            web_runner = await start_web(
+                web_app,
+                host=settings.HTTP_HOST,
+                port=settings.HTTP_PORT,
+                reuse_port=worker is not None,
+            )
             stack.push_async_callback(web_runner.cleanup)
         except OSError as exc:
             if not console:
                 raise
             log.warning("HTTP server not started: %s", exc)
-        if settings.discord_enabled:
+        if joins_discord:
             from bot.adapters.discord.bot import PausebotBot
 
             discord_bot = PausebotBot(runner=runner, settings=settings, health=health)

@@ -127,12 +127,31 @@ def main(verbose: bool) -> None:
 
 @main.command()
 @click.option("--as", "name", default=None, help="Console name when no platform is configured.")
-def run(name: str | None) -> None:
+@click.option(
+    "--workers",
+    "worker_count",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes sharing the HTTP port; more than 1 needs PostgreSQL and Slack or Discord.",
+)
+def run(name: str | None, worker_count: int) -> None:
     """Start every adapter that has credentials, the scheduler and the HTTP server."""
-    from bot.app import run_app
-
     settings = settings_or_exit()
     name = check_name(name or getpass.getuser() or "you")
+    if worker_count > 1:
+        from bot.workers import WorkersRefused, run_workers
+
+        verbose = click.get_current_context().find_root().params["verbose"]
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                run_workers(settings, count=worker_count, verbose=verbose)
+        except WorkersRefused as exc:
+            click.echo(f"pausebot: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        return
+    from bot.app import run_app
+
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_app(settings, console_name=name))
 

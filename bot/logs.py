@@ -34,12 +34,16 @@ class MalformedRequests(logging.Filter):
         return True
 
 
-def setup_logging(verbose: bool = False) -> None:
-    """Log to standard error, so standard output stays for replies."""
+def setup_logging(verbose: bool = False, *, worker: int | None = None) -> None:
+    """Log to standard error, so standard output stays for replies.
+
+    A worker of `pausebot run --workers` marks each line with its index (`worker=1`).
+    """
+    marker = "" if worker is None else f"worker={worker} "
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=f"%(asctime)s %(levelname)s {marker}%(name)s: %(message)s",
     )
     for noisy in ("alembic", "aiosqlite", "sqlalchemy.engine", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -62,11 +62,17 @@ def create_web_app(
     return app
 
 
-async def start_web(app: web.Application, *, host: str, port: int) -> web.AppRunner:
-    """Serve the application; returns the runner to clean up."""
+async def start_web(
+    app: web.Application, *, host: str, port: int, reuse_port: bool = False
+) -> web.AppRunner:
+    """Serve the application; returns the runner to clean up.
+
+    `reuse_port` binds with SO_REUSEPORT, so the workers of `pausebot run --workers` listen on
+    one port and the kernel spreads connections among them.
+    """
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = web.TCPSite(runner, host, port, reuse_port=reuse_port)
     await site.start()
     log.info("HTTP server on http://%s:%s", host, port)
     return runner
