@@ -1,13 +1,19 @@
-"""Shared helpers for pausebot benchmarks: fresh databases and timing figures."""
+"""Shared helpers for pausebot benchmarks: fresh databases, timing figures and servers run as
+subprocesses."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
+import socket
 import statistics
 import uuid
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 from sqlalchemy import make_url
 
@@ -84,6 +90,87 @@ def percentile(values: list[float], share: float) -> float:
 def median_ms(values: list[float]) -> float:
     """The median of durations in seconds, in milliseconds."""
     return statistics.median(values) * 1000
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on at this moment (for a server started right after)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def log_tail(path: Path, lines: int = 20) -> str:
+    """The last lines of a log file, for an error message."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    command: Sequence[str],
+    *,
+    ready_url: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60.0,
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """A server subprocess, yielded once GET `ready_url` answers 200; stopped on exit.
+
+    Its standard output and error go to `log`. On exit, failure included, it gets SIGTERM and
+    is waited for (killed after `timeout` seconds).
+    """
+    with log.open("ab") as output:
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=output,
+            stderr=asyncio.subprocess.STDOUT,
+            env=env,
+            cwd=cwd,
+        )
+    try:
+        await wait_ready(process, ready_url, log=log, timeout=timeout)
+        yield process
+    finally:
+        await stop_process(process, timeout=timeout)
+
+
+async def wait_ready(
+    process: asyncio.subprocess.Process, url: str, *, log: Path, timeout: float
+) -> None:
+    """Wait until GET `url` answers 200; raise if the process ends or time runs out first."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+        while True:
+            if process.returncode is not None:
+                raise RuntimeError(
+                    f"server exited with {process.returncode} before {url} answered:\n"
+                    + log_tail(log)
+                )
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(
+                    f"{url} did not answer 200 within {timeout:.0f} s:\n" + log_tail(log)
+                )
+            await asyncio.sleep(0.1)
+
+
+async def stop_process(process: asyncio.subprocess.Process, *, timeout: float = 60.0) -> None:
+    """SIGTERM a subprocess and wait for it; kill it if it still runs after `timeout` s."""
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), timeout)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
 
 
 def run(main) -> None:
