@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -84,8 +85,6 @@ async def test_a_unit_runs_in_one_transaction_off_the_event_loop(database):
 
     async def work(db):
         """Note the thread, then write and read in the same transaction."""
-        import threading
-
         seen.append(threading.current_thread().name)
         await db.execute(text("CREATE TABLE IF NOT EXISTS unit_probe (n INTEGER)"))
         await db.execute(text("INSERT INTO unit_probe VALUES (1)"))
