@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import signal
 import socket
 import statistics
 import uuid
@@ -18,6 +17,7 @@ import asyncpg
 from sqlalchemy import make_url
 
 from bot.db.session import Database
+from bot.workers import terminate
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -135,7 +135,7 @@ async def serving(
         await wait_ready(process, ready_url, log=log, timeout=timeout)
         yield process
     finally:
-        await stop_process(process, timeout=timeout)
+        await terminate(process, timeout)
 
 
 async def wait_ready(
@@ -159,18 +159,6 @@ async def wait_ready(
                     f"{url} did not answer 200 within {timeout:.0f} s:\n" + log_tail(log)
                 )
             await asyncio.sleep(0.1)
-
-
-async def stop_process(process: asyncio.subprocess.Process, *, timeout: float = 60.0) -> None:
-    """SIGTERM a subprocess and wait for it; kill it if it still runs after `timeout` s."""
-    if process.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signal.SIGTERM)
-    try:
-        await asyncio.wait_for(process.wait(), timeout)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
 
 
 def run(main) -> None:

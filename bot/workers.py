@@ -39,6 +39,20 @@ log = logging.getLogger("bot.workers")
 STOP_SECONDS = 20.0
 
 
+async def terminate(process: asyncio.subprocess.Process, seconds: float) -> bool:
+    """SIGTERM a process and wait for it; kill it after `seconds`. False when it was killed."""
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), seconds)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        return False
+    return True
+
+
 class WorkersRefused(Exception):
     """The settings cannot run as several workers; the message says why in one line."""
 
@@ -152,20 +166,13 @@ class Supervisor:
 
     async def stop(self, index: int, process: asyncio.subprocess.Process) -> None:
         """SIGTERM a worker and wait for its graceful stop; kill it after STOP_SECONDS."""
-        if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(process.wait(), STOP_SECONDS)
-        except TimeoutError:
+        if not await terminate(process, STOP_SECONDS):
             log.error(
-                "worker %d (pid %d) still runs %.0f s after SIGTERM; killing it",
+                "worker %d (pid %d) still ran %.0f s after SIGTERM; killed it",
                 index,
                 process.pid,
                 STOP_SECONDS,
             )
-            process.kill()
-            await process.wait()
         if process.returncode != 0:
             log.warning(
                 "worker %d (pid %d) stopped with %s",
