@@ -94,6 +94,55 @@ async def test_a_unit_runs_in_one_transaction_off_the_event_loop(database):
     assert seen[0].startswith("pausebot-unit")
 
 
+async def test_a_quick_unit_runs_on_the_loop_only_where_it_cannot_wait(database):
+    """On SQLite a quick unit runs on the event loop's thread (no hop); on PostgreSQL, whose
+    statements wait on the network, it runs on a unit thread like any other."""
+    seen = []
+
+    async def work(db):
+        """Note the thread the unit runs on."""
+        seen.append(threading.current_thread())
+        return (await db.execute(text("SELECT 1"))).scalar_one()
+
+    assert await database.unit(work, quick=True) == 1
+    on_loop = seen[0] is threading.current_thread()
+    assert on_loop == (database.dialect == "sqlite")
+
+
+@pytest.mark.skipif(POSTGRES_URL is not None, reason="the write lock is SQLite's")
+async def test_a_quick_unit_never_blocks_the_loop_while_another_process_writes(database_url, say):
+    """With SQLite's write lock held elsewhere, a quick command waits for it off the loop:
+    the loop goes on answering, and the command succeeds once the lock is free."""
+    await say.ok("admin", "/project add ACME Acme Website")
+    path = make_url(database_url).database
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def tick() -> None:
+        """Count the loop's turns."""
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.02)
+            ticks += 1
+
+    async def release() -> None:
+        """Let the other writer finish after a while."""
+        await asyncio.sleep(0.5)
+        other.execute("COMMIT")
+
+    ticker = asyncio.create_task(tick())
+    releaser = asyncio.create_task(release())
+    try:
+        reply = await say("admin", "/hours week")
+    finally:
+        ticker.cancel()
+        await releaser
+        other.close()
+    assert reply.ok and reply.message.title.startswith("Week of")
+    assert ticks >= 10  # the loop turned throughout the half second of waiting
+
+
 async def test_a_unit_that_awaits_the_outside_world_is_refused_and_rolled_back(database):
     """Waiting on anything but the session inside a unit is an error, and nothing is kept."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time as wall
 from collections import Counter
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
@@ -192,8 +192,13 @@ async def test_an_update_through_a_429_storm_reaches_each_person_once(say, datab
     async def deliver(seconds: float) -> None:
         """Run one dispatcher for a while, then stop it as a process would stop."""
         sender = SlackSender(WebApi(AsyncWebClient(token="xoxb-test", base_url=fake.api_url)))
+        # A short lease, as a restart test needs: rows the stopped dispatcher had claimed
+        # but not sent go to the next one within seconds, not the default five minutes.
         dispatcher = Dispatcher(
-            database=database, senders={Platform.SLACK: sender}, clock=SystemClock()
+            database=database,
+            senders={Platform.SLACK: sender},
+            clock=SystemClock(),
+            lease=timedelta(seconds=2),
         )
         task = asyncio.create_task(dispatcher.run())
         deadline = wall.monotonic() + seconds
