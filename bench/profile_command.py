@@ -34,7 +34,7 @@ def on_this_thread(database: Database) -> None:
 
     async def unit(work):
         """The unit, without the hop to its thread."""
-        return database._run_unit(work, database.unit_sessions)
+        return database._run_unit(work)
 
     if database.unit_threads is not None:
         database.unit = unit  # type: ignore[method-assign]

@@ -94,21 +94,6 @@ async def test_a_unit_runs_in_one_transaction_off_the_event_loop(database):
     assert seen[0].startswith("pausebot-unit")
 
 
-async def test_a_quick_unit_runs_on_the_loop_only_where_it_cannot_wait(database):
-    """On SQLite a quick unit runs on the event loop's thread (no hop); on PostgreSQL, whose
-    statements wait on the network, it runs on a unit thread like any other."""
-    seen = []
-
-    async def work(db):
-        """Note the thread the unit runs on."""
-        seen.append(threading.current_thread())
-        return (await db.execute(text("SELECT 1"))).scalar_one()
-
-    assert await database.unit(work, quick=True) == 1
-    on_loop = seen[0] is threading.current_thread()
-    assert on_loop == (database.dialect == "sqlite")
-
-
 @pytest.mark.skipif(POSTGRES_URL is not None, reason="the write lock is SQLite's")
 async def test_a_quick_unit_never_blocks_the_loop_while_another_process_writes(database_url, say):
     """With SQLite's write lock held elsewhere, a quick command waits for it off the loop:

@@ -194,7 +194,7 @@ class CommandRunner:
                 codes += [p.code for p in await list_projects(db)]
             return codes
 
-        codes = await self.database.unit(visible_codes, quick=True)
+        codes = await self.database.unit(visible_codes)
         wanted = prefix.strip().upper()
         return [code for code in dict.fromkeys(codes) if code.startswith(wanted)][:limit]
 
@@ -254,7 +254,7 @@ class CommandRunner:
             return replace(reply, message=message, private=not cmd.public)
 
         try:
-            return await self.database.unit(in_transaction, quick=not (cmd and cmd.slow))
+            return await self.database.unit(in_transaction)
         except MembersNeeded:
             raise
         except PausebotError as exc:

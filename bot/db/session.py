@@ -6,7 +6,6 @@ import asyncio
 import contextvars
 import logging
 import select
-import sqlite3
 from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -94,28 +93,6 @@ def _sqlite_begin(conn: Connection) -> None:
     cursor.close()
 
 
-class WriterBusy(Exception):
-    """SQLite's write lock is held elsewhere, and this unit may not wait for it here."""
-
-
-def _sqlite_begin_at_once(conn: Connection) -> None:
-    """BEGIN IMMEDIATE that never waits: WriterBusy at once when the lock is held elsewhere."""
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        raise WriterBusy(str(exc)) from exc
-    finally:
-        cursor.close()
-
-
-def _sqlite_never_wait(dbapi_connection, _record) -> None:
-    """No busy_timeout: a connection on the event loop's thread must never sleep on a lock."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=0")
-    cursor.close()
-
-
 def _sqlite_events(engine: Engine) -> None:
     """pausebot's pragmas and BEGIN IMMEDIATE on a SQLite engine (either driver)."""
     event.listen(engine, "connect", _sqlite_pragmas)
@@ -132,16 +109,6 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_async_engine(target, pool_pre_ping=True, **kwargs)
-
-
-def create_loop_engine(url: URL) -> Engine:
-    """SQLite's engine for quick units run on the event loop's thread: one connection, whose
-    BEGIN raises WriterBusy at once instead of waiting for the lock."""
-    engine = create_sync_engine(url, pool_size=1, max_overflow=0)
-    event.listen(engine, "connect", _sqlite_pragmas)
-    event.listen(engine, "connect", _sqlite_never_wait)
-    event.listen(engine, "begin", _sqlite_begin_at_once)
-    return engine
 
 
 def _refuse_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -167,7 +134,7 @@ def create_unit_engine(url: URL) -> Engine:
 
 
 class StreamedResult:
-    """AsyncResult's `partitions()` over a synchronous result, for UnitSession.stream."""
+    """AsyncResult's `partitions()` over a synchronous result, for ThreadSession.stream."""
 
     def __init__(self, result: Result[Any]) -> None:
         self.result = result
@@ -178,7 +145,7 @@ class StreamedResult:
             yield partition
 
 
-class UnitSession:
+class ThreadSession:
     """AsyncSession's methods over a synchronous Session, for a unit of work in a thread.
 
     Every method completes without suspending, so the unit's coroutine runs to its end in one
@@ -240,9 +207,8 @@ class UnitSession:
 def finish(work: Coroutine[Any, Any, Value]) -> Value:
     """Run a coroutine that never suspends to its end, here and now.
 
-    A unit of work awaits only its UnitSession; awaiting anything else (the network, a
-    lock, a sleep) would need an event loop to come back, and a unit has none: it runs in a
-    worker thread, or holds the loop's thread until it ends.
+    A unit of work awaits only its ThreadSession; awaiting anything else (the network, a
+    lock, a sleep) would need the event loop, which a worker thread does not have.
     """
     try:
         work.send(None)
@@ -269,9 +235,6 @@ class Database:
         self.unit_engine = None if unit_url is None else create_unit_engine(unit_url)
         self.unit_sessions = sessionmaker(self.unit_engine, expire_on_commit=False)
         self.unit_threads = self._new_unit_threads()
-        on_loop = self.unit_engine is not None and self.dialect == "sqlite"
-        self.loop_engine = create_loop_engine(unit_url) if on_loop and unit_url else None
-        self.loop_sessions = sessionmaker(self.loop_engine, expire_on_commit=False)
 
     def _new_unit_threads(self) -> ThreadPoolExecutor | None:
         """The threads units run on (started as needed); None where units stay on the loop."""
@@ -295,39 +258,25 @@ class Database:
         async with self._writer, self.sessionmaker() as session, session.begin():
             yield session
 
-    async def unit(self, work: Work[Value], *, quick: bool = False) -> Value:
+    async def unit(self, work: Work[Value]) -> Value:
         """Run `work(session)` in one transaction, committed on success, rolled back on error.
 
-        The whole unit runs where a synchronous driver runs every statement, instead of a hop
-        per statement through the async driver: in a worker thread (on SQLite the one thread
-        is the process's writer, so units queue there in order), or, for a `quick` unit on
-        SQLite when the write lock is free, right here on the event loop's thread, which
-        saves the two hops between threads. A quick unit that would have to wait for the
-        lock (another process, or this one's transaction()) goes to the thread instead.
+        The whole unit is one hop to a worker thread whose synchronous driver runs every
+        statement, instead of a hop per statement through the async driver. On SQLite the one
+        thread is the process's writer: units queue there in order, never busy-waiting on the
+        lock (a transaction() meets them only through SQLite's own lock and busy_timeout).
         """
         if self.unit_threads is None:
             async with self.transaction() as db:
                 return await work(db)
-        if quick and self.loop_engine is not None and not self._writer_taken():
-            try:
-                return self._run_unit(work, self.loop_sessions)
-            except WriterBusy:
-                pass
         call = contextvars.copy_context().run
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self.unit_threads, call, self._run_unit, work, self.unit_sessions
-        )
+        return await loop.run_in_executor(self.unit_threads, call, self._run_unit, work)
 
-    def _writer_taken(self) -> bool:
-        """Whether this process's async transaction() holds SQLite's write lock."""
-        return self._writer is not None and self._writer.locked()
-
-    @staticmethod
-    def _run_unit(work: Work[Value], sessions: sessionmaker[Session]) -> Value:
+    def _run_unit(self, work: Work[Value]) -> Value:
         """A unit of work on this thread, inside one transaction."""
-        with sessions() as session, session.begin():
-            return finish(work(UnitSession(session)))
+        with self.unit_sessions() as session, session.begin():
+            return finish(work(ThreadSession(session)))
 
     async def ping(self) -> bool:
         """Whether the database answers."""
@@ -359,8 +308,6 @@ class Database:
             await asyncio.to_thread(self.unit_threads.shutdown)
             self.unit_threads = self._new_unit_threads()
             self.unit_engine.dispose()
-        if self.loop_engine is not None:
-            self.loop_engine.dispose()
         await self.engine.dispose()
 
 
