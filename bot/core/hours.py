@@ -283,8 +283,11 @@ async def entry_for_request(
     return earlier
 
 
-async def repeated(db: AsyncSession, earlier: HoursEntry) -> LoggedEntry:
+async def repeated(db: AsyncSession, request_key: str, person: Person) -> LoggedEntry:
     """The answer to a request delivered again: the entry its first delivery made."""
+    earlier = await entry_for_request(db, request_key, person)
+    if earlier is None:
+        raise RuntimeError(f"no entry holds request key {request_key!r}")
     total = await day_total(db, contractor_id=earlier.contractor_id, work_date=earlier.work_date)
     project = await db.get_one(Project, earlier.project_id)
     return logged(earlier, project.code, repeated=True, day_total=total, pause=None)
@@ -311,9 +314,7 @@ async def log_hours(
         db, person=person, code=code, work_date=work_date, request_key=request_key
     )
     if request_key and facts.earlier_id is not None:
-        earlier = await entry_for_request(db, request_key, person)
-        assert earlier is not None
-        return await repeated(db, earlier)
+        return await repeated(db, request_key, person)
     check_window(work_date, today=person.today(now), backdate_days=backdate_days)
     check_rules(facts, work_date=work_date, minutes=minutes, zone=person.zone)
     project, total = facts.project, facts.day_minutes + minutes
@@ -329,11 +330,8 @@ async def log_hours(
         "created_at": now,
     }
     entry = await insert_entry(db, values)
-    if entry is None and request_key:
-        earlier = await entry_for_request(db, request_key, person)
-        assert earlier is not None
-        return await repeated(db, earlier)
-    assert entry is not None
+    if entry is None:  # only a taken request key skips the insert: a delivery at the same time
+        return await repeated(db, str(request_key), person)
     return logged(entry, project.code, repeated=False, day_total=total, pause=facts.pause)
 
 
